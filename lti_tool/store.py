@@ -1,0 +1,162 @@
+"""A small key/value store shared by every worker: the database by default, Redis if configured.
+
+OIDC state and nonces, pylti1p3's launch data, token sessions and cached platform JWKS live here,
+so a login served by one worker and its launch served by another see the same data.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import timedelta
+from typing import Any
+from typing import Protocol
+
+import redis
+from flask import Flask
+from flask import current_app
+from sqlalchemy import delete
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.extensions import db
+from lti_tool.models.kv import KeyValueEntry
+from lti_tool.models.types import as_utc
+from lti_tool.models.types import utcnow
+
+_TABLE = KeyValueEntry.__table__
+
+
+class KeyValueStore(Protocol):
+    """What the rest of the tool needs from a shared store. Values are JSON-serialisable."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def set(self, key: str, value: Any, ttl: int | None) -> None: ...
+
+    def add(self, key: str, value: Any, ttl: int | None) -> bool:
+        """Store only if absent; True if this call stored it (first use wins)."""
+        ...
+
+    def pop(self, key: str) -> Any | None:
+        """Return and delete atomically: of two concurrent callers only one gets the value."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class DatabaseStore:
+    """The store in the ``kv_entry`` table, each call in its own short transaction."""
+
+    PURGE_CHANCE = 0.02  # share of writes that also delete expired entries
+
+    @property
+    def _engine(self) -> Engine:
+        return db.engine  # the app's engine; needs an app context, as every request has
+
+    def get(self, key: str) -> Any | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(_TABLE.c.value, _TABLE.c.expires_at).where(_TABLE.c.key == key)
+            ).first()
+        if row is None or _expired(row.expires_at):
+            return None
+        return json.loads(row.value)
+
+    def set(self, key: str, value: Any, ttl: int | None) -> None:
+        data = {"value": json.dumps(value), "expires_at": _expiry(ttl)}
+        with self._engine.begin() as conn:
+            changed = conn.execute(update(_TABLE).where(_TABLE.c.key == key).values(**data))
+            if changed.rowcount == 0:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(_TABLE).values(key=key, **data))
+                except IntegrityError:  # another worker inserted it first: overwrite
+                    conn.execute(update(_TABLE).where(_TABLE.c.key == key).values(**data))
+            if random.random() < self.PURGE_CHANCE:
+                conn.execute(delete(_TABLE).where(_TABLE.c.expires_at < utcnow()))
+
+    def add(self, key: str, value: Any, ttl: int | None) -> bool:
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(_TABLE).where(_TABLE.c.key == key, _TABLE.c.expires_at < utcnow())
+            )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(_TABLE).values(key=key, value=json.dumps(value), expires_at=_expiry(ttl))
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def pop(self, key: str) -> Any | None:
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                delete(_TABLE)
+                .where(_TABLE.c.key == key)
+                .returning(_TABLE.c.value, _TABLE.c.expires_at)
+            ).first()
+        if row is None or _expired(row.expires_at):
+            return None
+        return json.loads(row.value)
+
+    def delete(self, key: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(_TABLE).where(_TABLE.c.key == key))
+
+    def purge_expired(self) -> int:
+        """Delete expired entries; return how many went."""
+        with self._engine.begin() as conn:
+            return conn.execute(delete(_TABLE).where(_TABLE.c.expires_at < utcnow())).rowcount
+
+
+class RedisStore:
+    """The store in Redis, for production with several machines."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "peerready:") -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    def get(self, key: str) -> Any | None:
+        raw = self._redis.get(self._prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, ttl: int | None) -> None:
+        self._redis.set(self._prefix + key, json.dumps(value), ex=ttl)
+
+    def add(self, key: str, value: Any, ttl: int | None) -> bool:
+        return bool(self._redis.set(self._prefix + key, json.dumps(value), ex=ttl, nx=True))
+
+    def pop(self, key: str) -> Any | None:
+        raw = self._redis.getdel(self._prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(self._prefix + key)
+
+
+def _expiry(ttl: int | None) -> Any:
+    return None if ttl is None else utcnow() + timedelta(seconds=ttl)
+
+
+def _expired(expires_at: Any) -> bool:
+    return expires_at is not None and as_utc(expires_at) <= utcnow()
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's store once: Redis when ``REDIS_URL`` is set, else the database."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        app.extensions["peerready.store"] = RedisStore(redis.Redis.from_url(url))
+    else:
+        app.extensions["peerready.store"] = DatabaseStore()
+
+
+def get_store() -> KeyValueStore:
+    """The current app's store."""
+    store: KeyValueStore = current_app.extensions["peerready.store"]
+    return store
