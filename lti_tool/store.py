@@ -15,6 +15,7 @@ from typing import Protocol
 import redis
 from flask import Flask
 from flask import current_app
+from sqlalchemy import create_engine
 from sqlalchemy import delete
 from sqlalchemy import insert
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool.extensions import db
+from lti_tool.extensions import make_sqlite_transactional
 from lti_tool.models.kv import KeyValueEntry
 from lti_tool.models.types import as_utc
 from lti_tool.models.types import utcnow
@@ -49,13 +51,17 @@ class KeyValueStore(Protocol):
 
 
 class DatabaseStore:
-    """The store in the ``kv_entry`` table, each call in its own short transaction."""
+    """The store in a ``kv_entry`` table, each call in its own short, committed transaction.
+
+    On PostgreSQL it shares the app's database. On SQLite it uses a file of its own beside the
+    app's: SQLite locks the whole file for a writer, so a request holding the app database's
+    write transaction could otherwise never write its state or session here.
+    """
 
     PURGE_CHANCE = 0.02  # share of writes that also delete expired entries
 
-    @property
-    def _engine(self) -> Engine:
-        return db.engine  # the app's engine; needs an app context, as every request has
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
     def get(self, key: str) -> Any | None:
         with self._engine.connect() as conn:
@@ -152,8 +158,25 @@ def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
         app.extensions["peerready.store"] = RedisStore(redis.Redis.from_url(url))
-    else:
-        app.extensions["peerready.store"] = DatabaseStore()
+        return
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        with app.app_context():
+            app.extensions["peerready.store"] = DatabaseStore(db.engine)
+        return
+    store_uri = app.config.get("STORE_DATABASE_URI") or _sibling_sqlite_uri(uri)
+    engine = create_engine(store_uri, connect_args={"timeout": 30})
+    make_sqlite_transactional(engine)
+    _TABLE.create(engine, checkfirst=True)
+    app.extensions["peerready.store"] = DatabaseStore(engine)
+
+
+def _sibling_sqlite_uri(uri: str) -> str:
+    """``sqlite:///x/peerready.sqlite3`` -> ``sqlite:///x/peerready-store.sqlite3``."""
+    if uri in ("sqlite://", "sqlite:///:memory:") or ":memory:" in uri:
+        raise RuntimeError("An in-memory SQLite database needs STORE_DATABASE_URI set as well.")
+    path, dot, suffix = uri.rpartition(".")
+    return f"{path}-store.{suffix}" if dot and "/" not in suffix else f"{uri}-store"
 
 
 def get_store() -> KeyValueStore:

@@ -1,0 +1,159 @@
+"""Command-line tools through Flask's click integration: ``flask platform …``, ``flask keys …``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask import current_app
+from flask.cli import AppGroup
+
+from lti_tool.extensions import db
+from lti_tool.services import admin_links
+from lti_tool.services import keys
+from lti_tool.services import platforms
+from lti_tool.services.platforms import RegistrationProblem
+from lti_tool.urls import external_url
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+platform_cli = AppGroup("platform", help="Register learning platforms (Moodle, Canvas, …).")
+keys_cli = AppGroup("keys", help="The tool's RSA signing keys (published in its JWKS).")
+admin_cli = AppGroup("admin", help="The tool admin's sign-in.")
+
+
+@contextmanager
+def _urls() -> Iterator[None]:
+    """A request context so URLs print as platforms will see them (PUBLIC_BASE_URL)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
+    with current_app.test_request_context(base_url=base):
+        yield
+
+
+def _fail(problem: Exception) -> None:
+    db.session.rollback()
+    click.echo(f"Error: {problem}", err=True)
+    raise SystemExit(1)
+
+
+@platform_cli.command("add")
+@click.option("--issuer", required=True, help="The platform's issuer (Moodle: its site URL).")
+@click.option("--client-id", required=True, help="The client id the platform gave PeerReady.")
+@click.option("--auth-login-url", required=True, help="The platform's OIDC authentication URL.")
+@click.option("--auth-token-url", default=None, help="The platform's OAuth2 access token URL.")
+@click.option("--key-set-url", default=None, help="The platform's public keyset (JWKS) URL.")
+@click.option("--auth-audience", default=None, help="Audience for token requests, if not the token URL.")
+@click.option("--deployment-id", "deployment_ids", multiple=True, help="A deployment id (repeatable).")
+@click.option("--name", default="", help="A name to show on the admin page.")
+def add_command(issuer: str, client_id: str, auth_login_url: str, auth_token_url: str | None,
+                key_set_url: str | None, auth_audience: str | None,
+                deployment_ids: tuple[str, ...], name: str) -> None:
+    """Register a platform by hand."""
+    try:
+        platform = platforms.add_platform(
+            db.session, issuer=issuer, client_id=client_id, auth_login_url=auth_login_url,
+            auth_token_url=auth_token_url, key_set_url=key_set_url, auth_audience=auth_audience,
+            deployment_ids=deployment_ids, name=name,
+        )
+    except RegistrationProblem as exc:
+        _fail(exc)
+    click.echo(f"Registered platform {platform.id}: {platform.issuer} (client {platform.client_id})")
+
+
+@platform_cli.command("add-deployment")
+@click.argument("platform_id", type=int)
+@click.argument("deployment_id")
+def add_deployment_command(platform_id: int, deployment_id: str) -> None:
+    """Register another deployment id for a platform."""
+    try:
+        platforms.add_deployment(db.session, platforms.get_platform(db.session, platform_id), deployment_id)
+    except RegistrationProblem as exc:
+        _fail(exc)
+    click.echo(f"Added deployment {deployment_id} to platform {platform_id}")
+
+
+@platform_cli.command("list")
+def list_command() -> None:
+    """List registered platforms and their deployments."""
+    found = platforms.list_platforms(db.session)
+    if not found:
+        click.echo("No platforms registered. See `flask platform urls` for how to register one.")
+    for p in found:
+        deployments = ", ".join(d.deployment_id for d in p.deployments) or "none"
+        click.echo(f"{p.id}\t{p.issuer}\tclient={p.client_id}\tdeployments={deployments}\tvia={p.registered_via}")
+
+
+@platform_cli.command("remove")
+@click.argument("platform_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove_command(platform_id: int, yes: bool) -> None:
+    """Remove a registration and everything PeerReady holds for it."""
+    try:
+        platform = platforms.get_platform(db.session, platform_id)
+    except RegistrationProblem as exc:
+        _fail(exc)
+    if not yes:
+        click.confirm(f"Remove {platform.issuer} and all its courses, pupils and records?", abort=True)
+    platforms.remove_platform(db.session, platform)
+    click.echo(f"Removed platform {platform_id}")
+
+
+@platform_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path) -> None:
+    """Import pylti1p3's JSON tool configuration (all entries or none)."""
+    try:
+        added = platforms.import_tool_conf(db.session, json.loads(path.read_text(encoding="utf-8")))
+    except (RegistrationProblem, ValueError) as exc:
+        _fail(exc)
+    for platform in added:
+        click.echo(f"Registered platform {platform.id}: {platform.issuer} (client {platform.client_id})")
+
+
+@platform_cli.command("urls")
+def urls_command() -> None:
+    """Print the values a platform admin needs to register PeerReady."""
+    with _urls():
+        for label, value in platforms.tool_urls().as_rows():
+            click.echo(f"{label}:\n    {value}")
+
+
+@keys_cli.command("generate")
+def generate_command() -> None:
+    """Create the first key pair (one is also made on first use)."""
+    key = keys.active_key(db.session)
+    click.echo(f"Active key: {key.kid}")
+
+
+@keys_cli.command("rotate")
+@click.option("--overlap-days", default=keys.DEFAULT_OVERLAP_DAYS, show_default=True,
+              help="How long the old key stays published.")
+def rotate_command(overlap_days: int) -> None:
+    """Make a new signing key; keep the old one published for --overlap-days."""
+    key = keys.rotate(db.session, overlap_days)
+    click.echo(f"New active key: {key.kid} (old keys published for {overlap_days} more days)")
+
+
+@keys_cli.command("list")
+def keys_list_command() -> None:
+    """List published keys."""
+    for key in keys.published_keys(db.session):
+        state = f"retired, published until {key.publish_until:%Y-%m-%d}" if key.retired_at else "active"
+        click.echo(f"{key.kid}\t{key.created_at:%Y-%m-%d}\t{state}")
+
+
+@admin_cli.command("link")
+def admin_link_command() -> None:
+    """Print a one-time sign-in link to the admin pages (valid 15 minutes)."""
+    with _urls():
+        click.echo(external_url("admin.login", token=admin_links.create_token()))
+
+
+def init_app(app: Flask) -> None:
+    """Attach the command groups."""
+    for group in (platform_cli, keys_cli, admin_cli):
+        app.cli.add_command(group)

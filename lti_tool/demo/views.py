@@ -1,0 +1,133 @@
+"""The demo platform's pages: course page, OIDC authorize endpoint, token and deep-link return."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import jwt
+from flask import Blueprint
+from flask import abort
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask.typing import ResponseReturnValue
+from jwt import PyJWKSet
+
+from lti_tool.demo import platform as demo
+from lti_tool.extensions import csrf
+from lti_tool.extensions import db
+from lti_tool.services import keys
+from lti_tool.store import get_store
+from lti_tool.urls import external_url
+
+bp = Blueprint("demo", __name__, url_prefix="/demo")
+SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """The demo school's landing page: pick who to launch as."""
+    demo.ensure_registered(db.session)
+    return render_template("demo/index.html", users=demo.USERS.values(), course=demo.COURSE)
+
+
+@bp.get("/course")
+def course() -> ResponseReturnValue:
+    """A course page with PeerReady in an iframe, launched the way Moodle does it."""
+    platform = demo.ensure_registered(db.session)
+    user = demo.USERS.get(request.args.get("as", ""))
+    if user is None:
+        abort(404)
+    resource = request.args.get("resource", "training")
+    login = external_url("lti.login") + "?" + urlencode(
+        {
+            "iss": platform.issuer,
+            "client_id": platform.client_id,
+            "lti_deployment_id": demo.DEPLOYMENT_ID,
+            "login_hint": demo.login_hint_for(user, resource),
+            "lti_message_hint": resource,
+            "target_link_uri": external_url("lti.launch"),
+            "lti_storage_target": "_parent",
+        }
+    )
+    return render_template(
+        "demo/course.html", user=user, course=demo.COURSE, login_url=login, resource=resource
+    )
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+@csrf.exempt
+def authorize() -> ResponseReturnValue:
+    """OIDC authorization endpoint: check the tool's request, then form_post an id_token."""
+    params = request.values
+    problems = [
+        name
+        for name, expected in (
+            ("scope", "openid"),
+            ("response_type", "id_token"),
+            ("response_mode", "form_post"),
+            ("client_id", demo.CLIENT_ID),
+            ("redirect_uri", external_url("lti.launch")),
+            ("prompt", "none"),
+        )
+        if params.get(name) != expected
+    ]
+    if problems or not params.get("nonce") or not params.get("state"):
+        return f"Demo platform refused the authentication request: {problems or 'nonce/state'}", 400
+    user_key, _, resource = params.get("login_hint", "").partition("|")
+    user = demo.USERS.get(user_key)
+    if user is None:
+        return "Demo platform: unknown login_hint", 400
+    custom = {} if resource in ("training", "deep-link") else {"peerready_target": resource}
+    token = demo.id_token(user, resource, params["nonce"], custom)
+    return render_template(
+        "demo/autopost.html",
+        action=params["redirect_uri"],
+        fields={"id_token": token, "state": params["state"]},
+    )
+
+
+@bp.post("/token")
+@csrf.exempt
+def token() -> ResponseReturnValue:
+    """OAuth 2 client-credentials with a JWT assertion signed by the tool (LTI Advantage)."""
+    assertion = request.form.get("client_assertion", "")
+    try:
+        key_set = PyJWKSet.from_dict(keys.jwks(db.session))
+        kid = jwt.get_unverified_header(assertion).get("kid")
+        signing_key = next(key for key in key_set.keys if key.key_id == kid)
+        jwt.decode(assertion, signing_key.key, algorithms=["RS256"],
+                   audience=external_url("demo.token"), issuer=demo.CLIENT_ID)
+    except (jwt.InvalidTokenError, StopIteration) as exc:
+        return jsonify(error="invalid_client", error_description=str(exc)), 401
+    scopes = [s for s in request.form.get("scope", "").split() if s in SCOPES]
+    access_token = secrets.token_urlsafe(24)
+    get_store().set(f"demo-token:{access_token}", {"scopes": scopes}, 3600)
+    return jsonify(access_token=access_token, token_type="Bearer", expires_in=3600,
+                   scope=" ".join(scopes))
+
+
+@bp.post("/deep-link-return")
+@csrf.exempt
+def deep_link_return() -> ResponseReturnValue:
+    """Where the tool's LtiDeepLinkingResponse lands: verify it and show the chosen items."""
+    token = request.form.get("JWT", "")
+    try:
+        key_set = PyJWKSet.from_dict(keys.jwks(db.session))
+        kid = jwt.get_unverified_header(token).get("kid")
+        signing_key = next(key for key in key_set.keys if key.key_id == kid)
+        claims: dict[str, Any] = jwt.decode(
+            token, signing_key.key, algorithms=["RS256"], audience=demo.issuer()
+        )
+    except (jwt.InvalidTokenError, StopIteration) as exc:
+        return f"Demo platform: the deep-linking response did not verify: {exc}", 400
+    items = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/content_items", [])
+    return render_template("demo/deep_link_return.html", items=items, received_at=time.time())

@@ -1,0 +1,45 @@
+"""Errors users can meet, each with a plain message and what to do next.
+
+Every error has an HTTP status, a heading, one plain sentence for the person in front of the
+screen, and (for launch problems) a hint for the school's IT admin. Handlers live in
+``views/errors.py``; they log the detail with a correlation id and never show internals.
+"""
+
+from __future__ import annotations
+
+
+class PeerReadyError(Exception):
+    """Base for errors that have a page of their own."""
+
+    status = 400
+    heading = "Something went wrong"
+    message = "PeerReady could not do that."
+    next_step = "Go back to your course and open PeerReady again."
+    admin_hint = ""
+
+    def __init__(self, detail: str = "", *, message: str | None = None) -> None:
+        super().__init__(detail or self.message)
+        self.detail = detail
+        if message:
+            self.message = message
+
+
+class SessionExpired(PeerReadyError):
+    status = 401
+    heading = "Please open PeerReady again"
+    message = "Your session has ended or this page was opened outside your course."
+    next_step = "Open PeerReady again from your course."
+
+
+class NotAllowed(PeerReadyError):
+    status = 403
+    heading = "This page isn't for you"
+    message = "Your role in this course doesn't give access to this page."
+    next_step = "Go back to your course. If you think this is wrong, ask your teacher."
+
+
+class NotFound(PeerReadyError):
+    status = 404
+    heading = "Not found"
+    message = "We couldn't find that page."
+    next_step = "Go back to your course and open PeerReady again."

@@ -1,0 +1,1 @@
+"""pylti1p3 glue: tool configuration from the database, launch storage, role mapping, checks."""

@@ -1,0 +1,88 @@
+"""pylti1p3's tool configuration, read from the database (many platforms, many deployments)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.registration import Registration
+from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.models import Deployment
+from lti_tool.models import Platform
+from lti_tool.services import keys
+
+
+def find_platform(issuer: str, client_id: str | None) -> Platform | None:
+    """The registration for ``issuer`` and ``client_id``; without a client id, the only one."""
+    query = select(Platform).where(Platform.issuer == issuer)
+    if client_id:
+        return db.session.scalars(query.where(Platform.client_id == client_id)).first()
+    found = db.session.scalars(query.limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
+def issuer_is_registered(issuer: str) -> bool:
+    """True if any registration has this issuer (to tell an unknown issuer from a client id)."""
+    query = select(Platform.id).where(Platform.issuer == issuer).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
+    """A registered deployment of ``platform``."""
+    return db.session.scalars(
+        select(Deployment).where(
+            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
+        )
+    ).first()
+
+
+def registration_for(platform: Platform) -> Registration:
+    """pylti1p3's view of a platform, with the tool's active signing key."""
+    key = keys.active_key(db.session)
+    registration = (
+        Registration()
+        .set_issuer(platform.issuer)
+        .set_client_id(platform.client_id)
+        .set_auth_login_url(platform.auth_login_url)
+        .set_auth_token_url(platform.auth_token_url)
+        .set_key_set_url(platform.key_set_url)
+        .set_key_set(platform.key_set)
+        .set_tool_private_key(keys.private_pem(key))
+        .set_tool_public_key(key.public_pem)
+    )
+    if platform.auth_audience:
+        registration.set_auth_audience(platform.auth_audience)
+    return registration
+
+
+class DatabaseToolConfig(ToolConfAbstract):  # type: ignore[type-arg]
+    """Registrations from the ``platform`` and ``deployment`` tables."""
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        return False  # an issuer may register PeerReady several times (one per client id)
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        return True
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
+        return self.find_registration_by_params(iss, None, *args, **kwargs)
+
+    def find_registration_by_params(
+        self, iss: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> Registration:
+        platform = find_platform(iss, client_id)
+        return registration_for(platform) if platform else None  # type: ignore[return-value]
+
+    def find_deployment(self, iss: str, deployment_id: str) -> LtiDeployment | None:
+        return self.find_deployment_by_params(iss, deployment_id, None)
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str | None, *args: Any, **kwargs: Any
+    ) -> LtiDeployment | None:
+        platform = find_platform(iss, client_id)
+        if platform is None or find_deployment(platform, deployment_id) is None:
+            return None
+        return LtiDeployment().set_deployment_id(deployment_id)

@@ -1,0 +1,103 @@
+"""Secret key handling and the security headers every response carries."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask import Response
+from flask import request
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+FRAME_ANCESTORS_CACHE_SECONDS = 60
+
+
+def is_development(app: Flask) -> bool:
+    """True on a developer's machine (the embedded defaults)."""
+    return str(app.config.get("ENVIRONMENT", "production")) == "development"
+
+
+def require_secret_key(app: Flask) -> None:
+    """Use PEERREADY_SECRET_KEY; in development write one to instance/, in production refuse."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if not is_development(app):
+        raise RuntimeError(
+            "PEERREADY_SECRET_KEY is not set. Set it to a long random value shared by every worker."
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text(encoding="utf-8").strip()
+
+
+def origin_of(url: str | None) -> str | None:
+    """``https://moodle.example.org`` from any URL on that origin."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class FrameAncestors:
+    """The origins allowed to frame PeerReady: every registered platform, refreshed each minute."""
+
+    def __init__(self) -> None:
+        self._origins: tuple[str, ...] = ()
+        self._loaded_at = 0.0
+
+    def invalidate(self) -> None:
+        self._loaded_at = 0.0
+
+    def origins(self) -> tuple[str, ...]:
+        if time.monotonic() - self._loaded_at > FRAME_ANCESTORS_CACHE_SECONDS:
+            self._origins = self._load()
+            self._loaded_at = time.monotonic()
+        return self._origins
+
+    @staticmethod
+    def _load() -> tuple[str, ...]:
+        from lti_tool.extensions import db
+        from lti_tool.models import Platform
+
+        try:
+            rows = db.session.execute(select(Platform.issuer, Platform.auth_login_url)).all()
+        except SQLAlchemyError:  # no tables yet (before `flask db upgrade`): frame nothing
+            db.session.rollback()
+            return ()
+        found = {origin for row in rows for origin in map(origin_of, row) if origin}
+        return tuple(sorted(found))
+
+
+def init_app(app: Flask) -> None:
+    """Add the security headers to every response."""
+    ancestors = FrameAncestors()
+    app.extensions["peerready.frame_ancestors"] = ancestors
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        frame_from = " ".join(("'self'", *ancestors.origins(), *app.config.get("EXTRA_FRAME_ANCESTORS", ())))
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            f"form-action 'self' {' '.join(ancestors.origins())} {app.config.get('EXTRA_FORM_ACTION', '')}; "
+            f"frame-ancestors {frame_from}",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Session tokens travel in URLs: never leak them to other sites through Referer.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,34 @@
+"""One-time sign-in links for the tool's own admin (printed by ``flask admin link``)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import URLSafeTimedSerializer
+
+from lti_tool.errors import SessionExpired
+from lti_tool.store import get_store
+
+LINK_SECONDS = 15 * 60
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="peerready-admin-link")
+
+
+def create_token() -> str:
+    """A signed token valid once, for LINK_SECONDS."""
+    return _serializer().dumps(secrets.token_urlsafe(16))
+
+
+def redeem(token: str) -> None:
+    """Accept a token once; raise SessionExpired for a forged, expired or used one."""
+    try:
+        nonce = _serializer().loads(token, max_age=LINK_SECONDS)
+    except BadSignature as exc:
+        raise SessionExpired("bad or expired admin link",
+                             message="This admin link is not valid or has expired.") from exc
+    if not get_store().add(f"admin-link:{nonce}", 1, LINK_SECONDS):
+        raise SessionExpired("admin link used twice", message="This admin link was already used.")

@@ -1,0 +1,105 @@
+"""Record a validated launch: the course, resource link, user and role it speaks of."""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import TypeVar
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.access import Launch
+from lti_tool.extensions import Base
+from lti_tool.lti.roles import is_school_admin
+from lti_tool.lti.roles import role_for
+from lti_tool.models import Context
+from lti_tool.models import Deployment
+from lti_tool.models import Enrollment
+from lti_tool.models import Platform
+from lti_tool.models import ResourceLink
+from lti_tool.models import User
+from lti_tool.models.types import utcnow
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NO_CONTEXT = "__no-context__"  # a launch without a context claim still needs a course row
+
+M = TypeVar("M", bound=Base)
+
+
+def record_launch(
+    session: Session, platform: Platform, claims: dict[str, Any], launch_id: str
+) -> Launch:
+    """Create or update the rows a launch speaks of, commit, and describe the launch."""
+    deployment = session.scalars(
+        select(Deployment).filter_by(
+            platform_id=platform.id, deployment_id=claims[CLAIM + "deployment_id"]
+        )
+    ).one()
+    context_claim = claims.get(CLAIM + "context") or {"id": NO_CONTEXT}
+    context = _get_or_create(
+        session, Context, deployment_id=deployment.id, lti_context_id=str(context_claim["id"])
+    )
+    context.title = str(context_claim.get("title") or context.title or "")
+    context.label = str(context_claim.get("label") or context.label or "")
+
+    user = _get_or_create(session, User, platform_id=platform.id, sub=str(claims["sub"]))
+    user.last_seen_at = utcnow()
+    user.display_name = display_name_for(platform, claims) or user.display_name
+
+    lti_roles = [str(role) for role in claims.get(CLAIM + "roles", [])]
+    enrollment = _get_or_create(session, Enrollment, user_id=user.id, context_id=context.id,
+                                defaults={"role": role_for(lti_roles).value})
+    enrollment.role = role_for(lti_roles).value
+    enrollment.lti_roles = lti_roles
+    enrollment.last_launch_at = utcnow()
+
+    resource_link_id = None
+    link_claim = claims.get(CLAIM + "resource_link")
+    if link_claim and link_claim.get("id"):
+        link = _get_or_create(
+            session, ResourceLink, context_id=context.id, lti_resource_link_id=str(link_claim["id"])
+        )
+        link.title = str(link_claim.get("title") or link.title or "")
+        link.custom = dict(claims.get(CLAIM + "custom") or {})
+        link.lineitem_url = (claims.get(AGS_CLAIM) or {}).get("lineitem") or link.lineitem_url
+        resource_link_id = link.id
+    session.commit()
+    return Launch(
+        user_id=user.id,
+        context_id=context.id,
+        platform_id=platform.id,
+        role=role_for(lti_roles),
+        resource_link_id=resource_link_id,
+        launch_id=launch_id,
+        is_school_admin=is_school_admin(lti_roles),
+    )
+
+
+def display_name_for(platform: Platform, claims: dict[str, Any]) -> str | None:
+    """The name to keep, if the platform sent one and the school allows keeping names."""
+    allowed = platform.setting("store_display_names", current_app.config["STORE_DISPLAY_NAMES"])
+    if not allowed:
+        return None
+    name = claims.get("name") or " ".join(
+        str(part) for part in (claims.get("given_name"), claims.get("family_name")) if part
+    )
+    return str(name)[:255] or None
+
+
+def _get_or_create(
+    session: Session, model: type[M], defaults: dict[str, Any] | None = None, **keys: Any
+) -> M:
+    """The row with ``keys``, inserting it if missing; safe when two launches race."""
+    found = session.scalars(select(model).filter_by(**keys)).first()
+    if found is not None:
+        return found
+    row = model(**keys, **(defaults or {}))
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:  # another worker inserted the same row first
+        return session.scalars(select(model).filter_by(**keys)).one()
+    return row

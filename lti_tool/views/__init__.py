@@ -1,0 +1,25 @@
+"""Blueprints, one per audience; ``register_blueprints`` attaches them to the app."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from lti_tool.security import is_development
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every blueprint and the error pages; the demo platform only in development."""
+    from lti_tool.views import admin
+    from lti_tool.views import errors
+    from lti_tool.views import lti
+    from lti_tool.views import mentor
+    from lti_tool.views import registration
+    from lti_tool.views import trainer
+
+    for blueprint in (lti.bp, registration.bp, mentor.bp, trainer.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    if app.config.get("DEMO_PLATFORM") and is_development(app):
+        from lti_tool.demo import views as demo
+
+        app.register_blueprint(demo.bp)
+    errors.init_app(app)
