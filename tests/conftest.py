@@ -1,0 +1,124 @@
+"""Shared fixtures: the app on SQLite or PostgreSQL (TEST_DATABASE_URL), clients, a test platform.
+
+The schema is built once per run by the real Alembic migrations; each test starts from empty
+tables. ``TEST_DATABASE_URL=postgresql://…`` runs the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from lti_tool import create_app
+from lti_tool.extensions import db
+from tests.support.platform import TestPlatform
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def pytest_report_header() -> str:
+    return f"database: {TEST_DATABASE_URL or 'SQLite (a temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database, migrated once for the whole run."""
+    if TEST_DATABASE_URL:
+        url = TEST_DATABASE_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'peerready-test.sqlite3'}"
+    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        if not url.startswith("sqlite"):
+            _drop_everything()
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+def _base_config(url: str, instance: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "ENVIRONMENT": "test",
+        "DEMO_PLATFORM": False,
+        "SERVER_NAME": "tool.test",
+        "PREFERRED_URL_SCHEME": "http",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": True,
+    }
+
+
+def _drop_everything() -> None:
+    """Start PostgreSQL runs from an empty schema (a previous run may have left tables)."""
+    db.session.execute(text("DROP SCHEMA public CASCADE"))
+    db.session.execute(text("CREATE SCHEMA public"))
+    db.session.commit()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build an app with extra settings; every app built in a test shares the emptied database."""
+    built: list[Flask] = []
+
+    def _make(**overrides: Any) -> Flask:
+        config = {**_base_config(database_url, tmp_path), **overrides}
+        app = create_app(config)
+        app.instance_path = str(tmp_path)
+        built.append(app)
+        return app
+
+    yield _make
+    for app in built:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    app = make_app()
+    with app.app_context():
+        _empty_tables()
+        from lti_tool.store import get_store
+
+        store = get_store()
+        if hasattr(store, "clear"):
+            store.clear()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def platform(app: Flask) -> TestPlatform:
+    """A registered platform with its own RSA key (inline JWKS), as Moodle would be."""
+    test_platform = TestPlatform()
+    test_platform.register()
+    return test_platform
