@@ -63,6 +63,11 @@ class DatabaseStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> Engine:
+        """The engine holding the ``kv_entry`` table."""
+        return self._engine
+
     def get(self, key: str) -> Any | None:
         with self._engine.connect() as conn:
             row = conn.execute(

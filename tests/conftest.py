@@ -20,6 +20,11 @@ from sqlalchemy import text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
+from lti_tool.models import KeyValueEntry
+from lti_tool.store import DatabaseStore
+from lti_tool.store import get_store
+from tests.support.http_server import FakeServer
+from tests.support.http_server import running
 from tests.support.platform import TestPlatform
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -102,11 +107,10 @@ def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
     app = make_app()
     with app.app_context():
         _empty_tables()
-        from lti_tool.store import get_store
-
         store = get_store()
-        if hasattr(store, "clear"):
-            store.clear()
+        if isinstance(store, DatabaseStore):  # SQLite keeps the store in a file of its own
+            with store.engine.begin() as connection:
+                connection.execute(KeyValueEntry.__table__.delete())
         yield app
         db.session.remove()
 
@@ -122,3 +126,10 @@ def platform(app: Flask) -> TestPlatform:
     test_platform = TestPlatform()
     test_platform.register()
     return test_platform
+
+
+@pytest.fixture
+def fake_server() -> Iterator[FakeServer]:
+    """A real HTTP server on 127.0.0.1 standing in for a platform or service."""
+    with running(FakeServer()) as server:
+        yield server

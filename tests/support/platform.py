@@ -132,7 +132,7 @@ class TestPlatform:
             nonce = re.search(r'data-nonce="([^"]+)"', page).group(1)  # type: ignore[union-attr]
         return LoginResult(response, state, nonce, redirect_uri)
 
-    def claims(self, nonce: str, role: str = "Learner", **overrides: Any) -> dict[str, Any]:
+    def claims(self, login_nonce: str, role: str = "Learner", **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
@@ -141,7 +141,7 @@ class TestPlatform:
             "sub": "user-42",
             "iat": now,
             "exp": now + 60,
-            "nonce": nonce,
+            "nonce": login_nonce,
             "name": "Alex Example",
             "given_name": "Alex",
             "family_name": "Example",

@@ -1,0 +1,62 @@
+"""A real HTTP server on 127.0.0.1 for the far side of a boundary that can't run here."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
+
+Handler = Callable[[Request], Response]
+
+
+@dataclass
+class FakeServer:
+    """Routes (method, path) to handlers; records every request it received."""
+
+    routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    received: list[Request] = field(default_factory=list)
+    url: str = ""
+
+    def route(self, method: str, path: str, handler: Handler) -> None:
+        self.routes[(method, path)] = handler
+
+    def json(self, method: str, path: str, body: Any, status: int = 200) -> None:
+        """Answer ``method path`` with a fixed JSON body."""
+        self.route(method, path, lambda _: Response(json.dumps(body), status, mimetype="application/json"))
+
+    def hits(self, path: str) -> int:
+        return sum(1 for r in self.received if r.path == path)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        request = Request(environ)
+        request.get_data()  # keep the body for assertions
+        self.received.append(request)
+        handler = self.routes.get((request.method, request.path))
+        response = handler(request) if handler else Response("not found", 404)
+        return response(environ, start_response)
+
+
+class running:
+    """Context manager: serve a FakeServer on a free 127.0.0.1 port in a thread."""
+
+    def __init__(self, app: FakeServer) -> None:
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+
+    def __enter__(self) -> FakeServer:
+        self.app.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self.app
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
