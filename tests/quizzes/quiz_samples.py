@@ -103,23 +103,23 @@ def tiny_quiz_data() -> dict[str, Any]:
                 "options": [
                     {
                         "id": "photos",
-                        "text": "Asks for photos.",
+                        "text": "Photos.",
                         "correct": True,
                         "feedback": "Yes.",
                     },
                     {
                         "id": "secret",
-                        "text": "Asks for secrets.",
+                        "text": "Secrets.",
                         "correct": True,
                         "feedback": "Yes.",
                     },
                     {
                         "id": "homework",
-                        "text": "Homework chat.",
+                        "text": "Homework.",
                         "correct": False,
                         "feedback": "No.",
                     },
-                    {"id": "weather", "text": "Weather chat.", "correct": False, "feedback": "No."},
+                    {"id": "weather", "text": "Weather.", "correct": False, "feedback": "No."},
                 ],
             },
             {

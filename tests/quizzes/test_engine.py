@@ -136,7 +136,7 @@ def test_answering_a_finished_attempt_is_refused(tiny):
 
 
 def test_question_feedback_and_partial_credit(tiny):
-    state, feedback = play(tiny, ["honest", "calm", ["explain", "listen", "tell"], ["photos"]])
+    _, feedback = play(tiny, ["honest", "calm", ["explain", "listen", "tell"], ["photos"]])
     ordering, ticks = feedback[2], feedback[3]
     assert ordering.points == pytest.approx(2 * (1 - 2 / 3), abs=0.01)
     assert [d.id for d in ordering.details] == ["listen", "explain", "tell"]
