@@ -24,6 +24,10 @@ def check_scenario(scenario: Scenario, where: str) -> None:
     ids = {scene.id for scene in scenario.scenes}
     if scenario.start not in ids:
         raise InvalidContent(f"{where}.start", f"'{scenario.start}' is not a scene")
+    if scenario.scene(scenario.start).is_end:
+        raise InvalidContent(
+            f"{where}.start", "the start scene is an ending: begin with a decision"
+        )
     for scene in scenario.scenes:
         for i, choice in enumerate(scene.choices):
             if choice.next not in ids:

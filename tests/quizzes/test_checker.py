@@ -37,6 +37,11 @@ def misspell_start(doc: Doc) -> None:
     doc["scenarios"][0]["start"] = "begin"
 
 
+def start_at_an_ending(doc: Doc) -> None:
+    doc["scenarios"][0]["start"] = "good"
+    scenes(doc)["ask"]["choices"][0]["next"] = "ask"
+
+
 def add_orphan(doc: Doc) -> None:
     scenes(doc)["orphan"] = {"outcome": "Nobody gets here."}
 
@@ -123,6 +128,7 @@ def no_points_anywhere(doc: Doc) -> None:
 DEFECTS: list[tuple[Callable[[Doc], None], str]] = [
     (misspell_next, "scenarios[0].scenes.listen.choices[1].next: 'lisen' is not a scene"),
     (misspell_start, "scenarios[0].start: 'begin' is not a scene"),
+    (start_at_an_ending, "scenarios[0].start: the start scene is an ending"),
     (add_orphan, "scenarios[0].scenes.orphan: cannot be reached from the start scene 'ask'"),
     (add_dead_end, "scenarios[0].scenes.stuck: dead end: give this scene choices"),
     (add_loop_without_exit, "scenarios[0].scenes.round: no ending can be reached from here"),
