@@ -4,6 +4,8 @@
 SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: sqlite:///<instance>/peerready.sqlite3
 # Redis for launch state, sessions and rate limits; None keeps them in the database.
 REDIS_URL = None
+# Prefix of every Redis key PeerReady writes (several installs may share one Redis).
+REDIS_KEY_PREFIX = "peerready:"
 # The public base URL behind a proxy, e.g. "https://peerready.example.org"; None: from the request.
 PUBLIC_BASE_URL = None
 # How many proxies sit in front of the app (for ProxyFix); 0 when it is reached directly.

@@ -162,7 +162,8 @@ def init_app(app: Flask) -> None:
     """Create the app's store once: Redis when ``REDIS_URL`` is set, else the database."""
     url = app.config.get("REDIS_URL")
     if url:
-        app.extensions["peerready.store"] = RedisStore(redis.Redis.from_url(url))
+        client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        app.extensions["peerready.store"] = RedisStore(client, app.config["REDIS_KEY_PREFIX"])
         return
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite"):
