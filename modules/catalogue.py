@@ -33,6 +33,7 @@ from modules.model import ModuleSettings
 from modules.model import Programme
 from modules.model import Refresher
 from modules.model import Slide
+from modules.model import Source
 from modules.model import VideoKind
 from modules.model import VideoSource
 
@@ -117,12 +118,7 @@ def parse_module(data: Any, folder: Path | None = None) -> Module:
             for track in data["captions"]
         ),
         transcript=data["transcript"],
-        script=tuple(
-            Slide(
-                title=slide["title"], bullets=tuple(slide["bullets"]), narration=slide["narration"]
-            )
-            for slide in data.get("script", ())
-        ),
+        script=parse_script(data.get("script", [])),
         checkpoints=tuple(_checkpoint(point) for point in data.get("checkpoints", ())),
         settings=ModuleSettings(
             completion_threshold=float(settings.get("completion_threshold", 0.9)),
@@ -130,12 +126,24 @@ def parse_module(data: Any, folder: Path | None = None) -> Module:
             checkpoints_required=settings.get("checkpoints_required", False),
         ),
         slides=data.get("slides"),
+        sources=tuple(
+            Source(citation=source["citation"], url=source.get("url"))
+            for source in data.get("sources", ())
+        ),
     )
     _check_checkpoints(module)
     _check_unique("captions", [track.lang for track in module.captions], "lang")
     if folder is not None:
         _check_folder(module, folder)
     return module
+
+
+def parse_script(data: Iterable[Mapping[str, Any]]) -> tuple[Slide, ...]:
+    """Build the narration script from the schema-valid ``script`` list of a module file."""
+    return tuple(
+        Slide(title=slide["title"], bullets=tuple(slide["bullets"]), narration=slide["narration"])
+        for slide in data
+    )
 
 
 def parse_programme(data: Any, module_ids: Collection[str] | None = None) -> Programme:

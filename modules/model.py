@@ -58,6 +58,14 @@ class Slide:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a figure or claim in the video comes from."""
+
+    citation: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Choice:
     """One answer to a checkpoint question."""
 
@@ -109,6 +117,7 @@ class Module:
     checkpoints: tuple[Checkpoint, ...] = ()
     settings: ModuleSettings = field(default_factory=ModuleSettings)
     slides: str | None = None  # optional downloadable slides (PDF) in the module folder
+    sources: tuple[Source, ...] = ()
 
     @property
     def required_checkpoint_ids(self) -> frozenset[str]:
