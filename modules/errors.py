@@ -76,3 +76,13 @@ class UnknownModule(InvalidContent):
 
 class InvalidCaptions(InvalidContent):
     """A WebVTT file that breaks the rules the player and transcript rely on."""
+
+
+class InvalidAnswer(ModuleError):
+    """An answer names a checkpoint or a choice that the module does not have."""
+
+    message = "That answer isn't one of the options. Go back and choose again."
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__()

@@ -8,7 +8,7 @@ import sys
 
 def test_module_core_imports_no_framework() -> None:
     code = (
-        "import sys, modules.progress, modules.catalogue, modules.captions, modules.model;"
+        "import sys, modules.progress, modules.catalogue, modules.captions, modules.checkpoints;"
         " print(' '.join(sys.modules))"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
