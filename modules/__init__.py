@@ -1,0 +1,1 @@
+"""PeerReady training videos: content, catalogue and watch progress (pure Python, no Flask)."""
