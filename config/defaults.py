@@ -42,6 +42,10 @@ MAX_ID_TOKEN_BYTES = 32 * 1024
 # Clock skew allowed on id_token iat/exp/nbf (seconds).
 JWT_LEEWAY_SECONDS = 10
 
+# Origins allowed to frame PeerReady or receive its forms besides registered platforms.
+EXTRA_FRAME_ANCESTORS: tuple[str, ...] = ()
+EXTRA_FORM_ACTION: tuple[str, ...] = ()
+
 # Rate limits (Flask-Limiter syntax) for the LTI entry points, per client address.
 RATELIMIT_LOGIN = "60 per minute"
 RATELIMIT_LAUNCH = "60 per minute"

@@ -50,7 +50,9 @@ def _configure_database_url(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):  # use psycopg 3, which the postgres extra installs
-        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://") :]
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            "postgresql+psycopg://" + uri[len("postgresql://") :]
+        )
     if uri.startswith("sqlite"):
         # SQLite under several threads: wait for the write lock instead of failing at once.
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})

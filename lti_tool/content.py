@@ -29,7 +29,9 @@ class ContentError(Exception):
         self.file = str(file)
         self.location = location
         self.message = message
-        super().__init__(f"{self.file}: {location}: {message}" if location else f"{file}: {message}")
+        super().__init__(
+            f"{self.file}: {location}: {message}" if location else f"{file}: {message}"
+        )
 
 
 @cache
@@ -57,7 +59,7 @@ class _StrictLoader(yaml.SafeLoader):
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file, turning syntax errors into a ContentError with the line number."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)  # noqa: S506
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -36,6 +36,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
+
 def make_sqlite_transactional(engine: Engine) -> None:
     """Give SQLite real transactions, savepoints, foreign keys and concurrent readers.
 

@@ -97,7 +97,9 @@ class TokenSessionInterface(SessionInterface):
             return
         if session.sid is None:
             session.sid = secrets.token_urlsafe(32)
-        get_store().set(f"session:{session.sid}", dict(session), app.config["SESSION_LIFETIME_SECONDS"])
+        get_store().set(
+            f"session:{session.sid}", dict(session), app.config["SESSION_LIFETIME_SECONDS"]
+        )
         secure = request.is_secure
         response.set_cookie(
             self.get_cookie_name(app),

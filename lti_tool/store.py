@@ -92,9 +92,7 @@ class DatabaseStore:
 
     def add(self, key: str, value: Any, ttl: int | None) -> bool:
         with self._engine.begin() as conn:
-            conn.execute(
-                delete(_TABLE).where(_TABLE.c.key == key, _TABLE.c.expires_at < utcnow())
-            )
+            conn.execute(delete(_TABLE).where(_TABLE.c.key == key, _TABLE.c.expires_at < utcnow()))
         try:
             with self._engine.begin() as conn:
                 conn.execute(

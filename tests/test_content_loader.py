@@ -15,7 +15,10 @@ SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "required": ["id"],
-    "properties": {"id": {"type": "string", "pattern": "^[a-z0-9-]+$"}, "steps": {"type": "object"}},
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+        "steps": {"type": "object"},
+    },
 }
 
 

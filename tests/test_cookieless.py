@@ -55,14 +55,21 @@ def test_launch_without_cookies_completes_through_platform_storage(
 
 def test_platform_storage_with_another_state_is_refused(app: Flask, platform: TestPlatform) -> None:
     browser, ticket, _ = storage_launch(app, platform)
-    response = browser.post("/lti/launch/verify", data={"ticket": ticket, "stored_state": "state-x"})
+    response = browser.post(
+        "/lti/launch/verify", data={"ticket": ticket, "stored_state": "state-x"}
+    )
     assert response.status_code == 401
     assert db.session.scalar(select(func.count(Enrollment.id))) == 0
 
 
 def test_storage_ticket_works_once(app: Flask, platform: TestPlatform) -> None:
     browser, ticket, state = storage_launch(app, platform)
-    assert browser.post("/lti/launch/verify", data={"ticket": ticket, "stored_state": state}).status_code == 303
+    assert (
+        browser.post(
+            "/lti/launch/verify", data={"ticket": ticket, "stored_state": state}
+        ).status_code
+        == 303
+    )
     again = browser.post("/lti/launch/verify", data={"ticket": ticket, "stored_state": state})
     assert again.status_code == 401
 
@@ -90,7 +97,9 @@ def test_links_and_forms_carry_the_session_token(app: Flask, platform: TestPlatf
     token = response.headers["Location"].split("s=", 1)[1]
     assert token
     assert cookieless(app).get(f"/mentor/?s={token}").status_code == 200
-    assert cookieless(app).get("/mentor/", headers={"X-PeerReady-Session": token}).status_code == 200
+    assert (
+        cookieless(app).get("/mentor/", headers={"X-PeerReady-Session": token}).status_code == 200
+    )
 
 
 def test_forged_session_token_is_refused(app: Flask, platform: TestPlatform) -> None:

@@ -37,7 +37,9 @@ def post_launch(
     client: FlaskClient, platform: TestPlatform, make_token: Callable[[str], str]
 ) -> Any:
     login = platform.login(client)
-    return client.post("/lti/launch", data={"id_token": make_token(login.nonce), "state": login.state})
+    return client.post(
+        "/lti/launch", data={"id_token": make_token(login.nonce), "state": login.state}
+    )
 
 
 def unsigned(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> str:
@@ -58,7 +60,9 @@ def test_tampered_signature_is_refused_and_nothing_stored(
     assert stored_nothing()
 
 
-def test_changed_claims_after_signing_are_refused(client: FlaskClient, platform: TestPlatform) -> None:
+def test_changed_claims_after_signing_are_refused(
+    client: FlaskClient, platform: TestPlatform
+) -> None:
     def forge(nonce: str) -> str:
         token = platform.sign(platform.claims(nonce))
         header, _, signature = token.split(".")
@@ -160,7 +164,10 @@ def test_unknown_deployment_is_refused(client: FlaskClient, platform: TestPlatfo
 def test_replayed_launch_is_refused(client: FlaskClient, platform: TestPlatform) -> None:
     login = platform.login(client)
     token = platform.sign(platform.claims(login.nonce))
-    assert client.post("/lti/launch", data={"id_token": token, "state": login.state}).status_code == 303
+    assert (
+        client.post("/lti/launch", data={"id_token": token, "state": login.state}).status_code
+        == 303
+    )
     replay = client.post("/lti/launch", data={"id_token": token, "state": login.state})
     assert replay.status_code == 401
     assert db.session.scalar(select(func.count(Enrollment.id))) == 1
@@ -220,7 +227,9 @@ def test_wrong_lti_version_is_refused(client: FlaskClient, platform: TestPlatfor
     assert stored_nothing()
 
 
-def test_oversized_token_is_refused_before_parsing(client: FlaskClient, platform: TestPlatform) -> None:
+def test_oversized_token_is_refused_before_parsing(
+    client: FlaskClient, platform: TestPlatform
+) -> None:
     response = platform.launch(client, padding="x" * 40_000)
     assert response.status_code == 413
     assert stored_nothing()
@@ -261,7 +270,9 @@ def test_every_refusal_logs_a_correlation_id(
     assert any(code in record.getMessage() for record in caplog.records)
 
 
-def test_token_signed_for_another_issuer_is_refused(client: FlaskClient, platform: TestPlatform) -> None:
+def test_token_signed_for_another_issuer_is_refused(
+    client: FlaskClient, platform: TestPlatform
+) -> None:
     response = platform.launch(client, iss="https://other.school.test")
     assert response.status_code == 400
     assert stored_nothing()
@@ -271,8 +282,12 @@ def test_hs256_token_claims_are_never_trusted(client: FlaskClient, platform: Tes
     """Even a well-formed HS256 token keyed with a guessable secret is refused."""
 
     def token(nonce: str) -> str:
-        return jwt.encode(platform.claims(nonce), "a-guessable-secret-of-32-bytes!!", algorithm="HS256",
-                          headers={"kid": platform.key.kid})
+        return jwt.encode(
+            platform.claims(nonce),
+            "a-guessable-secret-of-32-bytes!!",
+            algorithm="HS256",
+            headers={"kid": platform.key.kid},
+        )
 
     assert post_launch(client, platform, token).status_code == 401
     assert CLAIM  # the claim prefix is shared with the test platform

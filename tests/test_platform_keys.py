@@ -46,7 +46,9 @@ def test_random_kids_cannot_make_the_tool_hammer_the_platform(
     assert fake_server.hits("/mod/lti/certs.php") <= 2
 
 
-def test_unreachable_key_set_gives_a_clear_error(client: FlaskClient, fake_server: FakeServer) -> None:
+def test_unreachable_key_set_gives_a_clear_error(
+    client: FlaskClient, fake_server: FakeServer
+) -> None:
     platform = TestPlatform(key_set_url=fake_server.url + "/missing-certs")
     platform.register()
     response = platform.launch(client)

@@ -23,7 +23,9 @@ DEEP_LINKING = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settin
         ("Instructor", "/trainer/"),
     ],
 )
-def test_role_lands_on_its_home(client: FlaskClient, platform: TestPlatform, role: str, home: str) -> None:
+def test_role_lands_on_its_home(
+    client: FlaskClient, platform: TestPlatform, role: str, home: str
+) -> None:
     response = platform.launch(client, role=role)
     assert response.status_code == 303
     assert response.headers["Location"].split("?")[0] == home
@@ -55,12 +57,16 @@ def deep_link_claims() -> dict[str, object]:
     }
 
 
-def test_teacher_deep_linking_launch_opens_the_picker(client: FlaskClient, platform: TestPlatform) -> None:
+def test_teacher_deep_linking_launch_opens_the_picker(
+    client: FlaskClient, platform: TestPlatform
+) -> None:
     response = platform.launch(client, role="Instructor", **deep_link_claims())
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/trainer/deep-link?s=")
 
 
-def test_learner_deep_linking_launch_is_refused(client: FlaskClient, platform: TestPlatform) -> None:
+def test_learner_deep_linking_launch_is_refused(
+    client: FlaskClient, platform: TestPlatform
+) -> None:
     response = platform.launch(client, role="Learner", **deep_link_claims())
     assert response.status_code == 403

@@ -100,7 +100,9 @@ def test_launch_works_with_launch_state_in_redis(
     app: Flask, make_app: Callable[..., Flask]
 ) -> None:
     redis_client()
-    redis_app = make_app(REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=f"peerready-test-{uuid.uuid4().hex}:")
+    redis_app = make_app(
+        REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=f"peerready-test-{uuid.uuid4().hex}:"
+    )
     with redis_app.app_context():
         platform = TestPlatform()
         platform.register()

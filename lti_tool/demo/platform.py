@@ -40,21 +40,45 @@ class DemoUser:
 USERS = {
     user.key: user
     for user in (
-        DemoUser("pupil-secondary", "Sam Taylor", (ROLES + "Learner",),
-                 "A Year 9 pupil training as a peer mentor"),
-        DemoUser("pupil-primary", "Ava Khan", (ROLES + "Learner",),
-                 "A Year 5 pupil training as a playground buddy"),
-        DemoUser("staff-trainee", "Mr Jones", (ROLES + "Learner",),
-                 "A teacher learning to run the school's scheme"),
-        DemoUser("trainer", "Ms Patel", (ROLES + "Instructor",),
-                 "The peer-support lead who trains and signs off mentors"),
-        DemoUser("admin", "Mrs Okafor", (ROLES + "Instructor", INSTITUTION + "Administrator"),
-                 "The school's IT admin"),
+        DemoUser(
+            "pupil-secondary",
+            "Sam Taylor",
+            (ROLES + "Learner",),
+            "A Year 9 pupil training as a peer mentor",
+        ),
+        DemoUser(
+            "pupil-primary",
+            "Ava Khan",
+            (ROLES + "Learner",),
+            "A Year 5 pupil training as a playground buddy",
+        ),
+        DemoUser(
+            "staff-trainee",
+            "Mr Jones",
+            (ROLES + "Learner",),
+            "A teacher learning to run the school's scheme",
+        ),
+        DemoUser(
+            "trainer",
+            "Ms Patel",
+            (ROLES + "Instructor",),
+            "The peer-support lead who trains and signs off mentors",
+        ),
+        DemoUser(
+            "admin",
+            "Mrs Okafor",
+            (ROLES + "Instructor", INSTITUTION + "Administrator"),
+            "The school's IT admin",
+        ),
     )
 }
 
-COURSE = {"id": "demo-course", "label": "PEER-9", "title": "Peer Mentor Training (demo)",
-          "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]}
+COURSE = {
+    "id": "demo-course",
+    "label": "PEER-9",
+    "title": "Peer Mentor Training (demo)",
+    "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
+}
 
 
 def issuer() -> str:
@@ -120,8 +144,11 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         CLAIM + "context": COURSE,
         CLAIM + "resource_link": {"id": f"demo-link-{resource}", "title": "PeerReady training"},
         CLAIM + "custom": custom,
-        CLAIM + "tool_platform": {"guid": "peerready-demo", "name": "PeerReady demo school",
-                                  "product_family_code": "peerready-demo"},
+        CLAIM + "tool_platform": {
+            "guid": "peerready-demo",
+            "name": "PeerReady demo school",
+            "product_family_code": "peerready-demo",
+        },
         CLAIM + "launch_presentation": {"document_target": "iframe", "locale": "en-GB"},
     }
     if resource == "deep-link":

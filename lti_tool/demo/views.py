@@ -47,16 +47,20 @@ def course() -> ResponseReturnValue:
     if user is None:
         abort(404)
     resource = request.args.get("resource", "training")
-    login = external_url("lti.login") + "?" + urlencode(
-        {
-            "iss": platform.issuer,
-            "client_id": platform.client_id,
-            "lti_deployment_id": demo.DEPLOYMENT_ID,
-            "login_hint": demo.login_hint_for(user, resource),
-            "lti_message_hint": resource,
-            "target_link_uri": external_url("lti.launch"),
-            "lti_storage_target": "_parent",
-        }
+    login = (
+        external_url("lti.login")
+        + "?"
+        + urlencode(
+            {
+                "iss": platform.issuer,
+                "client_id": platform.client_id,
+                "lti_deployment_id": demo.DEPLOYMENT_ID,
+                "login_hint": demo.login_hint_for(user, resource),
+                "lti_message_hint": resource,
+                "target_link_uri": external_url("lti.launch"),
+                "lti_storage_target": "_parent",
+            }
+        )
     )
     return render_template(
         "demo/course.html", user=user, course=demo.COURSE, login_url=login, resource=resource
@@ -104,15 +108,21 @@ def token() -> ResponseReturnValue:
         key_set = PyJWKSet.from_dict(keys.jwks(db.session))
         kid = jwt.get_unverified_header(assertion).get("kid")
         signing_key = next(key for key in key_set.keys if key.key_id == kid)
-        jwt.decode(assertion, signing_key.key, algorithms=["RS256"],
-                   audience=external_url("demo.token"), issuer=demo.CLIENT_ID)
+        jwt.decode(
+            assertion,
+            signing_key.key,
+            algorithms=["RS256"],
+            audience=external_url("demo.token"),
+            issuer=demo.CLIENT_ID,
+        )
     except (jwt.InvalidTokenError, StopIteration) as exc:
         return jsonify(error="invalid_client", error_description=str(exc)), 401
     scopes = [s for s in request.form.get("scope", "").split() if s in SCOPES]
     access_token = secrets.token_urlsafe(24)
     get_store().set(f"demo-token:{access_token}", {"scopes": scopes}, 3600)
-    return jsonify(access_token=access_token, token_type="Bearer", expires_in=3600,
-                   scope=" ".join(scopes))
+    return jsonify(
+        access_token=access_token, token_type="Bearer", expires_in=3600, scope=" ".join(scopes)
+    )
 
 
 @bp.post("/deep-link-return")

@@ -29,7 +29,9 @@ class UnknownIssuer(LaunchError):
 
 
 class UnknownClient(LaunchError):
-    admin_hint = "The client_id isn't registered for this issuer. Compare the platform's tool settings."
+    admin_hint = (
+        "The client_id isn't registered for this issuer. Compare the platform's tool settings."
+    )
 
 
 class UnknownDeployment(LaunchError):
@@ -109,7 +111,10 @@ class CookiesBlocked(StateMismatch):
     """Raised with the login parameters so the page can offer to start again in a new window."""
 
     heading = "Open PeerReady in a new window"
-    message = "Your browser blocks cookies inside your course page, so PeerReady must open in its own window."
+    message = (
+        "Your browser blocks cookies inside your course page, so PeerReady must open in its "
+        "own window."
+    )
     next_step = "Use the button below; your course stays open in this tab."
 
     def __init__(self, detail: str = "", *, login_url: str | None = None) -> None:

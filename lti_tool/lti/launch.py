@@ -27,6 +27,7 @@ import requests
 from flask import Response
 from flask import current_app
 from flask import request
+from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskCookieService
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.contrib.flask import FlaskOIDCLogin
@@ -353,19 +354,22 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
     def get_public_key(self) -> tuple[str, str]:
         kid = self._jwt.get("header", {}).get("kid")
         key = _find_key(self._platform_keys(refresh=False), kid)
-        if key is None and self.platform.key_set_url and not self.platform.key_set:
-            # An unknown kid: the platform may have rotated its keys. Refetch, at most once a
-            # minute per platform, so random kids cannot make us hammer the platform.
-            if get_store().add(f"jwks-refetch:{self.platform.id}", 1, JWKS_REFETCH_INTERVAL_SECONDS):
-                key = _find_key(self._platform_keys(refresh=True), kid)
+        if key is None and self._may_refetch_keys():
+            key = _find_key(self._platform_keys(refresh=True), kid)
         if key is None:
             raise errors.BadSignature(f"no platform key with kid {kid!r}")
-        from jwcrypto.jwk import JWK
-
         try:
             return JWK.from_json(json.dumps(key)).export_to_pem().decode(), "RS256"
         except (ValueError, TypeError) as exc:
             raise errors.BadSignature("the platform's key could not be read") from exc
+
+    def _may_refetch_keys(self) -> bool:
+        """An unknown kid may mean the platform rotated its keys: refetch, at most once a
+        minute per platform, so random kids cannot make PeerReady hammer the platform."""
+        if not self.platform.key_set_url or self.platform.key_set:
+            return False
+        marker = f"jwks-refetch:{self.platform.id}"
+        return get_store().add(marker, 1, JWKS_REFETCH_INTERVAL_SECONDS)
 
     def _platform_keys(self, refresh: bool) -> dict[str, Any]:
         if self.platform.key_set:
@@ -382,7 +386,9 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             response.raise_for_status()
             keys = response.json()
         except (requests.RequestException, ValueError) as exc:
-            raise errors.BadSignature(f"could not fetch the platform's keys from {url}: {exc}") from exc
+            raise errors.BadSignature(
+                f"could not fetch the platform's keys from {url}: {exc}"
+            ) from exc
         if not isinstance(keys, dict) or not isinstance(keys.get("keys"), list):
             raise errors.BadSignature(f"{url} did not return a JSON Web Key Set")
         get_store().set(cache_key, keys, current_app.config["PLATFORM_JWKS_CACHE_SECONDS"])

@@ -14,9 +14,7 @@ class Role(StrEnum):
 
 
 # Context and institution roles that make someone a trainer in a course (LTI 1.3 §A.2).
-_TRAINER_ROLES = frozenset(
-    {"Instructor", "TeachingAssistant", "ContentDeveloper", "Administrator"}
-)
+_TRAINER_ROLES = frozenset({"Instructor", "TeachingAssistant", "ContentDeveloper", "Administrator"})
 _ADMIN_ROLES = frozenset({"Administrator", "SysAdmin"})
 _CLASSROOM_TRAINER_ROLES = frozenset({"teacher", "owner"})
 

@@ -25,8 +25,14 @@ def _wants_json() -> bool:
 
 
 def _render(
-    status: int, heading: str, message: str, next_step: str, *, admin_hint: str = "",
-    correlation_id: str = "", login_url: str | None = None,
+    status: int,
+    heading: str,
+    message: str,
+    next_step: str,
+    *,
+    admin_hint: str = "",
+    correlation_id: str = "",
+    login_url: str | None = None,
 ) -> ResponseReturnValue:
     if _wants_json():
         body = {"error": heading, "message": message, "correlation_id": correlation_id}
@@ -48,7 +54,11 @@ def handle_peerready_error(error: PeerReadyError) -> ResponseReturnValue:
     db.session.rollback()  # nothing half-done is kept
     correlation_id = uuid.uuid4().hex[:12]
     log.warning(
-        "%s [%s] %s %s: %s", type(error).__name__, correlation_id, request.method, request.path,
+        "%s [%s] %s %s: %s",
+        type(error).__name__,
+        correlation_id,
+        request.method,
+        request.path,
         error.detail or error.message,
     )
     return _render(

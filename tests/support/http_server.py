@@ -29,7 +29,9 @@ class FakeServer:
 
     def json(self, method: str, path: str, body: Any, status: int = 200) -> None:
         """Answer ``method path`` with a fixed JSON body."""
-        self.route(method, path, lambda _: Response(json.dumps(body), status, mimetype="application/json"))
+        self.route(
+            method, path, lambda _: Response(json.dumps(body), status, mimetype="application/json")
+        )
 
     def hits(self, path: str) -> int:
         return sum(1 for r in self.received if r.path == path)

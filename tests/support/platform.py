@@ -167,11 +167,18 @@ class TestPlatform:
     ) -> str:
         signing = key or self.key
         return jwt.encode(
-            claims, signing.pem(), algorithm="RS256", headers={"kid": signing.kid, **(headers or {})}
+            claims,
+            signing.pem(),
+            algorithm="RS256",
+            headers={"kid": signing.kid, **(headers or {})},
         )
 
     def launch(
-        self, client: FlaskClient, role: str = "Learner", key: SigningKey | None = None, **overrides: Any
+        self,
+        client: FlaskClient,
+        role: str = "Learner",
+        key: SigningKey | None = None,
+        **overrides: Any,
     ) -> TestResponse:
         """The whole flow: login, then post a signed id_token with the state."""
         login = self.login(client)
@@ -182,7 +189,15 @@ class TestPlatform:
 def _claim_name(name: str) -> str:
     """Python-friendly names for LTI claims: ``message_type`` -> the full claim URI."""
     short = {
-        "message_type", "version", "deployment_id", "target_link_uri", "roles", "context",
-        "resource_link", "custom", "launch_presentation", "tool_platform",
+        "message_type",
+        "version",
+        "deployment_id",
+        "target_link_uri",
+        "roles",
+        "context",
+        "resource_link",
+        "custom",
+        "launch_presentation",
+        "tool_platform",
     }
     return CLAIM + name if name in short else name
