@@ -122,3 +122,19 @@ def platform(app: Flask) -> TestPlatform:
     test_platform = TestPlatform()
     test_platform.register()
     return test_platform
+
+
+@pytest.fixture
+def moodle(app: Flask) -> Iterator[Any]:
+    """A fake Moodle on a real HTTP server on 127.0.0.1 (see tests/support/moodle.py)."""
+    from tests.support.moodle import FakeMoodle
+    from tests.support.moodle import running
+
+    with running(FakeMoodle()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """Flask's CLI runner for ``flask platform …``, ``flask keys …`` and ``flask admin …``."""
+    return app.test_cli_runner()

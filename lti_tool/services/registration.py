@@ -75,10 +75,15 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         raise RegistrationProblem(
             f"the issuer {issuer!r} does not match the configuration URL {openid_configuration_url!r}"
         )
-    if "RS256" not in data.get("id_token_signing_alg_values_supported", ["RS256"]):
+    if "RS256" not in _strings(data, "id_token_signing_alg_values_supported", ["RS256"]):
         raise RegistrationProblem("the platform does not sign id_tokens with RS256")
     lti = data.get(PLATFORM_CONFIG) or {}
-    messages = tuple(m.get("type", "") for m in lti.get("messages_supported", []) if isinstance(m, dict))
+    if not isinstance(lti, dict):
+        raise RegistrationProblem(f"the platform's {PLATFORM_CONFIG} is not a JSON object")
+    listed = lti.get("messages_supported") or []
+    if not isinstance(listed, list):
+        raise RegistrationProblem("the platform's messages_supported is not a list")
+    messages = tuple(str(m.get("type", "")) for m in listed if isinstance(m, dict))
     return PlatformConfiguration(
         issuer=issuer,
         authorization_endpoint=data["authorization_endpoint"],
@@ -89,8 +94,16 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         product_family_code=str(lti.get("product_family_code", "")),
         version=str(lti.get("version", "")),
         messages_supported=messages,
-        scopes_supported=tuple(data.get("scopes_supported", ())),
+        scopes_supported=tuple(_strings(data, "scopes_supported", [])),
     )
+
+
+def _strings(data: dict[str, Any], name: str, default: list[str]) -> list[str]:
+    """A list of strings from the configuration; a string or object there is a problem."""
+    value = data.get(name, default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RegistrationProblem(f"the platform's {name} is not a list of strings")
+    return value
 
 
 def client_registration(config: PlatformConfiguration) -> dict[str, Any]:
@@ -156,10 +169,13 @@ def register(
         answer = response.json()
     except ValueError as exc:
         raise RegistrationProblem("the platform's registration answer is not JSON") from exc
+    if not isinstance(answer, dict):
+        raise RegistrationProblem("the platform's registration answer is not a JSON object")
     client_id = str(answer.get("client_id") or "")
     if not client_id:
         raise RegistrationProblem("the platform's registration answer has no client_id")
-    deployment_id = (answer.get(TOOL_CONFIG) or {}).get("deployment_id")
+    tool_config = answer.get(TOOL_CONFIG) or {}
+    deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
     current_app.logger.info("Registered %s (client %s) by dynamic registration", config.issuer, client_id)
     return platforms.add_platform(
         session,
