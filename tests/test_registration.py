@@ -162,6 +162,18 @@ def test_registration_failure_shows_a_clear_400_page_and_stores_nothing(
     assert db.session.scalar(select(func.count(Deployment.id))) == 0
 
 
+def test_issuer_that_is_only_a_text_prefix_of_the_configuration_host_is_refused(
+    client: FlaskClient, moodle: FakeMoodle
+) -> None:
+    # http://127.0.0.1:4123 is a prefix of http://127.0.0.1:41234/...: another origin all the same.
+    moodle.config_overrides = {"issuer": moodle.base_url[:-1]}
+    response = _confirm(client, moodle)
+    assert response.status_code == 400
+    assert b"does not match" in response.data
+    assert _platform_count() == 0
+    assert moodle.registrations == []
+
+
 def test_registration_with_an_unreachable_platform_shows_a_400_page(client: FlaskClient) -> None:
     with _closed_port() as port:
         response = client.get(f"/lti/register?openid_configuration=http://127.0.0.1:{port}/x")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -71,7 +72,7 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         raise RegistrationProblem(f"the platform's configuration lacks {', '.join(missing)}")
     issuer = data["issuer"]
     # LTI-DR §3.5.1: the configuration must come from the issuer it names.
-    if not openid_configuration_url.startswith(issuer.rstrip("/")):
+    if not _is_under(openid_configuration_url, issuer):
         raise RegistrationProblem(
             f"the issuer {issuer!r} does not match the configuration URL {openid_configuration_url!r}"
         )
@@ -104,6 +105,19 @@ def _strings(data: dict[str, Any], name: str, default: list[str]) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise RegistrationProblem(f"the platform's {name} is not a list of strings")
     return value
+
+
+def _is_under(url: str, issuer: str) -> bool:
+    """True if ``url`` has the issuer's scheme and host and lies under its path.
+
+    A plain string prefix is not enough: ``https://moodle.school`` would then vouch for
+    ``https://moodle.school.example.net/…`` and ``http://127.0.0.1:4123`` for port 41234.
+    """
+    given, own = urlsplit(url), urlsplit(issuer)
+    if (given.scheme, given.netloc) != (own.scheme, own.netloc):
+        return False
+    base = own.path.rstrip("/")
+    return given.path == base or given.path.startswith(base + "/")
 
 
 def client_registration(config: PlatformConfiguration) -> dict[str, Any]:
