@@ -39,6 +39,17 @@ def _add(runner: FlaskCliRunner, *extra: str) -> Result:
     ])
 
 
+def _moodle_entry(client_id: str) -> dict[str, str]:
+    return {"client_id": client_id, "auth_login_url": f"{MOODLE}/mod/lti/auth.php",
+            "key_set_url": f"{MOODLE}/mod/lti/certs.php"}
+
+
+def _import(runner: FlaskCliRunner, folder: Path, conf: dict[str, Any]) -> Result:
+    path = folder / "tool.json"
+    path.write_text(json.dumps(conf), encoding="utf-8")
+    return runner.invoke(args=["platform", "import", str(path)])
+
+
 def test_platform_add_registers_the_platform_and_its_deployments(runner: FlaskCliRunner) -> None:
     result = _add(runner, "--deployment-id", "1", "--deployment-id", "2", "--name", "Hill School")
     assert result.exit_code == 0, result.output
@@ -112,13 +123,10 @@ def test_platform_import_reads_the_single_object_form_with_inline_keys(
             "deployment_ids": ["8:abc", 9],
         },
         MOODLE: [
-            {"client_id": "m1", "auth_login_url": f"{MOODLE}/auth.php", "key_set_url": f"{MOODLE}/certs.php"},
-            {"client_id": "m2", "auth_login_url": f"{MOODLE}/auth.php", "key_set_url": f"{MOODLE}/certs.php"},
+            _moodle_entry("m1"), _moodle_entry("m2"),
         ],
     }
-    path = tmp_path / "tool.json"
-    path.write_text(json.dumps(conf), encoding="utf-8")
-    result = runner.invoke(args=["platform", "import", str(path)])
+    result = _import(runner, tmp_path, conf)
     assert result.exit_code == 0, result.output
     assert result.output.count("Registered platform") == 3
     canvas = db.session.scalars(select(Platform).filter_by(issuer="https://canvas.example.org")).one()
@@ -133,13 +141,10 @@ def test_platform_import_stores_nothing_when_one_entry_is_bad(
 ) -> None:
     conf = {
         MOODLE: [
-            {"client_id": "good", "auth_login_url": f"{MOODLE}/auth.php", "key_set_url": f"{MOODLE}/certs.php"},
-            {"client_id": "", "auth_login_url": f"{MOODLE}/auth.php", "key_set_url": f"{MOODLE}/certs.php"},
+            _moodle_entry("good"), _moodle_entry(""),
         ],
     }
-    path = tmp_path / "tool.json"
-    path.write_text(json.dumps(conf), encoding="utf-8")
-    result = runner.invoke(args=["platform", "import", str(path)])
+    result = _import(runner, tmp_path, conf)
     assert result.exit_code == 1
     assert "client_id is required" in result.output
     assert _count(Platform) == 0
