@@ -115,6 +115,19 @@ def test_done_page_tells_the_platform_window_to_close(client: FlaskClient, moodl
         assert served.status_code == 200
 
 
+def test_registering_platform_may_show_the_pages_in_its_iframe(
+    client: FlaskClient, moodle: FakeMoodle
+) -> None:
+    # Moodle's "Add LTI Advantage" opens the registration URL in an iframe on its admin page.
+    for response in (client.get(_register_url(moodle)), _confirm(client, moodle)):
+        policy = response.headers["Content-Security-Policy"]
+        assert policy.endswith(f"frame-ancestors 'self' {moodle.base_url}")
+        assert "script-src 'self';" in policy
+    assert _platform_count() == 1
+    elsewhere = client.get("/lti/register?openid_configuration=https://elsewhere.test/x")
+    assert "127.0.0.1" not in elsewhere.headers["Content-Security-Policy"]
+
+
 def test_newly_registered_platform_launches_with_keys_fetched_from_its_jwks_uri(
     client: FlaskClient, moodle: FakeMoodle
 ) -> None:
