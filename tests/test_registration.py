@@ -148,7 +148,8 @@ def test_newly_registered_platform_launches_with_keys_fetched_from_its_jwks_uri(
         ("config_overrides", {"issuer": "https://elsewhere.test"}, "does not match"),
         ("config_overrides", {"registration_endpoint": None}, "lacks registration_endpoint"),
         ("config_overrides", {"jwks_uri": ""}, "lacks jwks_uri"),
-        ("config_body", "<html>Moodle maintenance</html>", "could not read"),
+        ("config_body", "<html>Moodle maintenance</html>", "its answer is not JSON"),
+        ("config_overrides", {"issuer": None}, "lacks issuer"),
         ("config_body", "[1, 2]", "not a JSON object"),
         ("config_overrides", {PLATFORM_CONFIG: "moodle"}, "lti-platform-configuration"),
         ("config_overrides", {"scopes_supported": "openid"}, "scopes_supported"),
@@ -191,7 +192,10 @@ def test_registration_with_an_unreachable_platform_shows_a_400_page(client: Flas
     with _closed_port() as port:
         response = client.get(f"/lti/register?openid_configuration=http://127.0.0.1:{port}/x")
     assert response.status_code == 400
-    assert b"could not read the platform" in response.data
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert f"could not read the platform's configuration at http://127.0.0.1:{port}/x" in page
+    assert "nothing answered at that address" in page
+    assert "HTTPConnectionPool" not in page  # no library internals on the page
     assert _platform_count() == 0
 
 

@@ -59,7 +59,10 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationProblem(f"could not read the platform's configuration: {exc}") from exc
+        raise RegistrationProblem(
+            f"could not read the platform's configuration at {openid_configuration_url}: "
+            f"{_why(exc)}"
+        ) from exc
     if not isinstance(data, dict):
         raise RegistrationProblem("the platform's configuration is not a JSON object")
     missing = [
@@ -97,6 +100,20 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         messages_supported=messages,
         scopes_supported=tuple(_strings(data, "scopes_supported", [])),
     )
+
+
+def _why(exc: Exception) -> str:
+    """A plain reason for a failed request; the page is read by a platform admin, not a coder."""
+    current_app.logger.warning("Dynamic registration request failed: %r", exc)
+    if isinstance(exc, ValueError):  # requests' JSONDecodeError is one too
+        return "its answer is not JSON"
+    if isinstance(exc, requests.Timeout):
+        return f"it did not answer within {TIMEOUT_SECONDS} seconds"
+    if isinstance(exc, requests.ConnectionError):
+        return "nothing answered at that address"
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"it answered HTTP {exc.response.status_code}"
+    return type(exc).__name__
 
 
 def _strings(data: dict[str, Any], name: str, default: list[str]) -> list[str]:
@@ -174,7 +191,7 @@ def register(
             timeout=TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:
-        raise RegistrationProblem(f"could not reach the platform to register: {exc}") from exc
+        raise RegistrationProblem(f"could not reach the platform to register: {_why(exc)}") from exc
     if not response.ok:
         raise RegistrationProblem(
             f"the platform refused the registration ({response.status_code}): {response.text[:300]}"
