@@ -61,6 +61,7 @@ def test_tool_admin_link_signs_in_and_shows_every_platform_and_the_keys(
     assert OTHER_ISSUER in page
     assert "The tool&#39;s signing keys" in page or "The tool's signing keys" in page
     assert "http://tool.test/lti/register" in page
+    assert "flask platform add --issuer" in page
 
 
 def test_admin_link_works_once(client: FlaskClient, runner: FlaskCliRunner, app: Flask) -> None:
@@ -106,6 +107,8 @@ def test_school_admin_sees_only_their_own_platform(
     assert page.count(platform.issuer) >= 1
     assert OTHER_ISSUER not in page
     assert "signing keys" not in page
+    assert "flask platform add" not in page  # a school admin cannot run the tool's commands
+    assert "whoever runs PeerReady for your school" in page
     own = client.get(f"/admin/platforms/{_platform_id(platform.issuer)}")
     assert own.status_code == 200
     assert platform.client_id in own.get_data(as_text=True)
