@@ -24,7 +24,7 @@ OTHER_ISSUER = "https://other-school.test"
 
 
 def _link_path(runner: FlaskCliRunner) -> str:
-    url = urlsplit(runner.invoke(args=["admin", "link"]).output.strip())
+    url = urlsplit(runner.invoke(args=["admin", "link"]).stdout.strip())
     return f"{url.path}?{url.query}"
 
 

@@ -202,6 +202,14 @@ def test_platform_urls_prints_the_public_urls(make_app: Any) -> None:
     assert "Domain:\n    peerready.example.org" in output
 
 
+def test_urls_without_a_public_base_url_say_they_only_work_locally(runner: FlaskCliRunner) -> None:
+    for command in (["platform", "urls"], ["admin", "link"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0
+        assert "PEERREADY_PUBLIC_BASE_URL is not set" in result.stderr
+        assert "PUBLIC_BASE_URL" not in result.stdout  # the URLs stay pasteable
+
+
 def test_keys_generate_then_rotate_then_list(runner: FlaskCliRunner) -> None:
     first = runner.invoke(args=["keys", "generate"])
     assert first.exit_code == 0
@@ -220,5 +228,6 @@ def test_keys_generate_then_rotate_then_list(runner: FlaskCliRunner) -> None:
 
 def test_admin_link_prints_a_sign_in_url(make_app: Any) -> None:
     app = make_app(PUBLIC_BASE_URL="https://peerready.example.org")
-    output = app.test_cli_runner().invoke(args=["admin", "link"]).output.strip()
-    assert output.startswith("https://peerready.example.org/admin/login?token=")
+    result = app.test_cli_runner().invoke(args=["admin", "link"])
+    assert result.stdout.strip().startswith("https://peerready.example.org/admin/login?token=")
+    assert result.stderr == ""
