@@ -29,7 +29,15 @@ admin_cli = AppGroup("admin", help="The tool admin's sign-in.")
 @contextmanager
 def _urls() -> Iterator[None]:
     """A request context so URLs print as platforms will see them (PUBLIC_BASE_URL)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        # Without it these URLs only work on this machine, on the development port.
+        base = DEFAULT_BASE_URL
+        click.echo(
+            f"Note: PEERREADY_PUBLIC_BASE_URL is not set, so these URLs assume {base}. Set it to "
+            "the address platforms and browsers use, e.g. https://peerready.example.org.",
+            err=True,
+        )
     with current_app.test_request_context(base_url=base):
         yield
 

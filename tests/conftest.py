@@ -133,3 +133,18 @@ def fake_server() -> Iterator[FakeServer]:
     """A real HTTP server on 127.0.0.1 standing in for a platform or service."""
     with running(FakeServer()) as server:
         yield server
+
+
+@pytest.fixture
+def moodle(app: Flask) -> Iterator[Any]:
+    """A fake Moodle on a real HTTP server on 127.0.0.1 (see tests/support/moodle.py)."""
+    from tests.support.moodle import FakeMoodle
+
+    with running(FakeMoodle()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """Flask's CLI runner for ``flask platform …``, ``flask keys …`` and ``flask admin …``."""
+    return app.test_cli_runner()

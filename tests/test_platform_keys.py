@@ -14,7 +14,7 @@ from tests.support.platform import TestPlatform
 
 
 def registered_with_url(server: FakeServer) -> TestPlatform:
-    platform = TestPlatform(key_set_url=server.url + "/mod/lti/certs.php")
+    platform = TestPlatform(key_set_url=server.base_url + "/mod/lti/certs.php")
     server.json("GET", "/mod/lti/certs.php", platform.jwks())
     platform.register()
     return platform
@@ -49,7 +49,7 @@ def test_random_kids_cannot_make_the_tool_hammer_the_platform(
 def test_unreachable_key_set_gives_a_clear_error(
     client: FlaskClient, fake_server: FakeServer
 ) -> None:
-    platform = TestPlatform(key_set_url=fake_server.url + "/missing-certs")
+    platform = TestPlatform(key_set_url=fake_server.base_url + "/missing-certs")
     platform.register()
     response = platform.launch(client)
     assert response.status_code == 401

@@ -34,7 +34,8 @@ class ToolUrls:
 
     def as_rows(self) -> list[tuple[str, str]]:
         return [
-            ("Dynamic registration URL (Moodle: Tool URL for 'Add tool by URL')", self.registration),
+            ("Dynamic registration URL (Moodle: paste as Tool URL, then Add LTI Advantage)",
+             self.registration),
             ("Tool URL / target link URI", self.launch),
             ("Initiate login URL (OIDC login)", self.login),
             ("Redirection URI(s)", self.launch),

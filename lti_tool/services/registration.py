@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -58,7 +59,10 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         response.raise_for_status()
         data = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationProblem(f"could not read the platform's configuration: {exc}") from exc
+        raise RegistrationProblem(
+            f"could not read the platform's configuration at {openid_configuration_url}: "
+            f"{_why(exc)}"
+        ) from exc
     if not isinstance(data, dict):
         raise RegistrationProblem("the platform's configuration is not a JSON object")
     missing = [
@@ -71,14 +75,19 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         raise RegistrationProblem(f"the platform's configuration lacks {', '.join(missing)}")
     issuer = data["issuer"]
     # LTI-DR §3.5.1: the configuration must come from the issuer it names.
-    if not openid_configuration_url.startswith(issuer.rstrip("/")):
+    if not _is_under(openid_configuration_url, issuer):
         raise RegistrationProblem(
             f"the issuer {issuer!r} does not match the configuration URL {openid_configuration_url!r}"
         )
-    if "RS256" not in data.get("id_token_signing_alg_values_supported", ["RS256"]):
+    if "RS256" not in _strings(data, "id_token_signing_alg_values_supported", ["RS256"]):
         raise RegistrationProblem("the platform does not sign id_tokens with RS256")
     lti = data.get(PLATFORM_CONFIG) or {}
-    messages = tuple(m.get("type", "") for m in lti.get("messages_supported", []) if isinstance(m, dict))
+    if not isinstance(lti, dict):
+        raise RegistrationProblem(f"the platform's {PLATFORM_CONFIG} is not a JSON object")
+    listed = lti.get("messages_supported") or []
+    if not isinstance(listed, list):
+        raise RegistrationProblem("the platform's messages_supported is not a list")
+    messages = tuple(str(m.get("type", "")) for m in listed if isinstance(m, dict))
     return PlatformConfiguration(
         issuer=issuer,
         authorization_endpoint=data["authorization_endpoint"],
@@ -89,8 +98,43 @@ def fetch_configuration(openid_configuration_url: str) -> PlatformConfiguration:
         product_family_code=str(lti.get("product_family_code", "")),
         version=str(lti.get("version", "")),
         messages_supported=messages,
-        scopes_supported=tuple(data.get("scopes_supported", ())),
+        scopes_supported=tuple(_strings(data, "scopes_supported", [])),
     )
+
+
+def _why(exc: Exception) -> str:
+    """A plain reason for a failed request; the page is read by a platform admin, not a coder."""
+    current_app.logger.warning("Dynamic registration request failed: %r", exc)
+    if isinstance(exc, ValueError):  # requests' JSONDecodeError is one too
+        return "its answer is not JSON"
+    if isinstance(exc, requests.Timeout):
+        return f"it did not answer within {TIMEOUT_SECONDS} seconds"
+    if isinstance(exc, requests.ConnectionError):
+        return "nothing answered at that address"
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"it answered HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
+def _strings(data: dict[str, Any], name: str, default: list[str]) -> list[str]:
+    """A list of strings from the configuration; a string or object there is a problem."""
+    value = data.get(name, default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RegistrationProblem(f"the platform's {name} is not a list of strings")
+    return value
+
+
+def _is_under(url: str, issuer: str) -> bool:
+    """True if ``url`` has the issuer's scheme and host and lies under its path.
+
+    A plain string prefix is not enough: ``https://moodle.school`` would then vouch for
+    ``https://moodle.school.example.net/…`` and ``http://127.0.0.1:4123`` for port 41234.
+    """
+    given, own = urlsplit(url), urlsplit(issuer)
+    if (given.scheme, given.netloc) != (own.scheme, own.netloc):
+        return False
+    base = own.path.rstrip("/")
+    return given.path == base or given.path.startswith(base + "/")
 
 
 def client_registration(config: PlatformConfiguration) -> dict[str, Any]:
@@ -147,7 +191,7 @@ def register(
             timeout=TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:
-        raise RegistrationProblem(f"could not reach the platform to register: {exc}") from exc
+        raise RegistrationProblem(f"could not reach the platform to register: {_why(exc)}") from exc
     if not response.ok:
         raise RegistrationProblem(
             f"the platform refused the registration ({response.status_code}): {response.text[:300]}"
@@ -156,10 +200,13 @@ def register(
         answer = response.json()
     except ValueError as exc:
         raise RegistrationProblem("the platform's registration answer is not JSON") from exc
+    if not isinstance(answer, dict):
+        raise RegistrationProblem("the platform's registration answer is not a JSON object")
     client_id = str(answer.get("client_id") or "")
     if not client_id:
         raise RegistrationProblem("the platform's registration answer has no client_id")
-    deployment_id = (answer.get(TOOL_CONFIG) or {}).get("deployment_id")
+    tool_config = answer.get(TOOL_CONFIG) or {}
+    deployment_id = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
     current_app.logger.info("Registered %s (client %s) by dynamic registration", config.issuer, client_id)
     return platforms.add_platform(
         session,

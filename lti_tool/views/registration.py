@@ -8,16 +8,36 @@ from flask import Blueprint
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask import Response
 from flask.typing import ResponseReturnValue
 
 from lti_tool.errors import NotAllowed
 from lti_tool.extensions import csrf
 from lti_tool.extensions import db
 from lti_tool.extensions import limiter
+from lti_tool.security import origin_of
 from lti_tool.services import registration
 from lti_tool.services.platforms import RegistrationProblem
 
 bp = Blueprint("registration", __name__)
+
+
+@bp.after_request
+def let_the_registering_platform_frame_us(response: Response) -> Response:
+    """Allow the platform that is registering to show these pages in its iframe.
+
+    Moodle opens the registration URL in an iframe on its own admin page. The app-wide policy
+    lets only registered platforms frame PeerReady, and this one is not registered yet, so
+    Moodle showed an empty frame. The registration pages need no more than their own script,
+    so they get a small policy of their own (the app-wide hook keeps a header already set).
+    """
+    ancestors = " ".join(filter(None, ("'self'", origin_of(request.values.get("openid_configuration")))))
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {ancestors}"
+    )
+    return response
 
 
 def _check_key() -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import TypeVar
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
 Handler = Callable[[Request], Response]
+App = TypeVar("App")  # a WSGI callable with a writable ``base_url``
 
 
 @dataclass
@@ -22,7 +26,7 @@ class FakeServer:
 
     routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
     received: list[Request] = field(default_factory=list)
-    url: str = ""
+    base_url: str = ""
 
     def route(self, method: str, path: str, handler: Handler) -> None:
         self.routes[(method, path)] = handler
@@ -45,20 +49,16 @@ class FakeServer:
         return response(environ, start_response)
 
 
-class running:
-    """Context manager: serve a FakeServer on a free 127.0.0.1 port in a thread."""
-
-    def __init__(self, app: FakeServer) -> None:
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-
-    def __enter__(self) -> FakeServer:
-        self.app.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self.app
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+@contextmanager
+def running(app: App) -> Iterator[App]:
+    """Serve a WSGI app on a free 127.0.0.1 port in a thread; sets ``app.base_url``."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.base_url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
