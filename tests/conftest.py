@@ -122,3 +122,14 @@ def platform(app: Flask) -> TestPlatform:
     test_platform = TestPlatform()
     test_platform.register()
     return test_platform
+
+
+@pytest.fixture(scope="session")
+def ralph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real LRS (Ralph, filesystem backend) on 127.0.0.1 for the whole run; see its module."""
+    from tests.support.ralph_lrs import RalphLrs
+
+    lrs = RalphLrs(tmp_path_factory.mktemp("ralph"))
+    lrs.start()
+    yield lrs
+    lrs.stop()

@@ -365,10 +365,8 @@ class DeliveryWorker:
                 self._stopping.wait(self.idle_seconds)
 
 
-def start_in_process(app: Flask) -> threading.Thread | None:
-    """Start a daemon delivery thread (the embedded default on SQLite); not under TESTING."""
-    if app.testing or not app.config.get("OUTBOX_IN_PROCESS_WORKER"):
-        return None
+def start_in_process(app: Flask) -> threading.Thread:
+    """Start a daemon delivery thread inside the web process (see ``delivery.init_app``)."""
     worker = DeliveryWorker(app)
     thread = threading.Thread(target=worker.run, name="peerready-outbox", daemon=True)
     thread.start()
