@@ -263,13 +263,16 @@ def _record(
     session.commit()
 
 
-def retry_now(session: Session, destinations: Iterable[str]) -> int:
+def retry_now(
+    session: Session, destinations: Iterable[str], platform_id: int | None = None
+) -> int:
     """Make failed and waiting items of ``destinations`` due at once; return how many."""
-    result = session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.destination.in_(list(destinations)), OutboxItem.status.in_((PENDING, FAILED)))
-        .values(status=PENDING, next_attempt_at=utcnow())
+    query = update(OutboxItem).where(
+        OutboxItem.destination.in_(list(destinations)), OutboxItem.status.in_((PENDING, FAILED))
     )
+    if platform_id is not None:
+        query = query.where(OutboxItem.platform_id == platform_id)
+    result = session.execute(query.values(status=PENDING, next_attempt_at=utcnow()))
     session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -295,11 +298,11 @@ def queue_summary(
         where = [OutboxItem.destination == destination]
         if platform_id is not None:
             where.append(OutboxItem.platform_id == platform_id)
-        counts = dict(
-            session.execute(
+        counts: dict[str, int] = {
+            status: count for status, count in session.execute(
                 select(OutboxItem.status, func.count()).where(*where).group_by(OutboxItem.status)
-            ).tuples().all()
-        )
+            )
+        }
         latest = session.scalars(
             select(OutboxItem)
             .where(*where, OutboxItem.last_error.is_not(None), OutboxItem.status != DELIVERED)

@@ -141,3 +141,31 @@ def _check_url(url: str, label: str) -> None:
     allow_http = current_app.config.get("LRS_ALLOW_HTTP", False)
     if parts.scheme not in (("https", "http") if allow_http else ("https",)) or not parts.netloc:
         raise EndpointProblem(f"The {label} must be an https:// URL.")
+
+
+def remove_endpoint(session: Session, platform: Platform, endpoint_id: int) -> None:
+    """Remove one of the school's endpoints; its queued statements will fail as 'removed'."""
+    endpoint = session.get(LrsEndpoint, endpoint_id)
+    if endpoint is None or endpoint.platform_id != platform.id:
+        raise EndpointProblem("That endpoint is not one of this school's.")
+    session.delete(endpoint)
+    session.commit()
+
+
+def set_send_names(session: Session, platform: Platform, on: bool) -> None:
+    """Turn sending pupils' display names to the school's LRSs on or off."""
+    platform.settings = {**(platform.settings or {}), "xapi_send_names": on}
+    session.commit()
+
+
+def school_destinations(session: Session, platform: Platform) -> list[str]:
+    """Every destination that may hold this school's statements (for the queue table)."""
+    found = [destination_of(e) for e in endpoints_for_any_deployment(session, platform.id)]
+    return [*found, ENV_DESTINATION] if env_target() else found
+
+
+def endpoints_for_any_deployment(session: Session, platform_id: int) -> list[LrsEndpoint]:
+    """All the school's endpoints, whichever deployment they serve."""
+    return list(session.scalars(
+        select(LrsEndpoint).where(LrsEndpoint.platform_id == platform_id).order_by(LrsEndpoint.id)
+    ))
