@@ -17,12 +17,32 @@ ENVIRONMENT = "development"
 # The built-in demo platform (a tiny LMS at /demo): only ever on in development.
 DEMO_PLATFORM = True
 
-# Learning Record Store: None keeps statements in PeerReady's own statement store.
-LRS_ENDPOINT = None
-LRS_USERNAME = None
+# Learning Record Store: None keeps statements in PeerReady's own statement store. This is the
+# default LRS for schools without endpoints of their own (set those on the admin page).
+LRS_ENDPOINT = None  # the xAPI base URL, e.g. "https://lrs.example.org/xAPI/"
+LRS_USERNAME = None  # Basic auth
 LRS_PASSWORD = None
-# Send pupils' names and e-mail addresses to the LRS: off unless a school turns it on.
+LRS_OAUTH2_TOKEN_URL = None  # set these instead for OAuth2 client credentials
+LRS_OAUTH2_CLIENT_ID = None
+LRS_OAUTH2_CLIENT_SECRET = None
+LRS_OAUTH2_SCOPE = None
+LRS_TIMEOUT_SECONDS = 10
+# Let admins add http:// LRS endpoints (never in production: credentials would travel in clear).
+LRS_ALLOW_HTTP = False
+# Send pupils' display names to the LRS: off unless a school turns it on. E-mail is never sent.
 XAPI_SEND_NAMES = False
+# Root of activity IRIs; None: the tool's public URL + /xapi. Set it to keep IRIs if the URL moves.
+XAPI_ACTIVITY_BASE = None
+
+# Outbox delivery (statements to LRSs, scores to gradebooks).
+OUTBOX_BATCH_SIZE = 50  # items per claim and per LRS POST
+OUTBOX_LEASE_SECONDS = 120  # a claim's lease: longer than the slowest send
+OUTBOX_BACKOFF_BASE_SECONDS = 5  # first retry after 2.5-5 s, doubling up to the cap
+OUTBOX_BACKOFF_CAP_SECONDS = 3600
+OUTBOX_IDLE_SECONDS = 2  # the worker's pause when nothing is due
+# Deliver from a thread inside the web process; None: only on the embedded default (SQLite).
+# Production runs `flask xapi deliver` as its own process instead.
+OUTBOX_IN_PROCESS_WORKER = None
 # Keep display names that the platform sends (shown to trainers); e-mail is never stored.
 STORE_DISPLAY_NAMES = True
 

@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from lti_tool import security
     from lti_tool import sessions
     from lti_tool import store
+    from lti_tool.services import delivery
     from lti_tool.views import register_blueprints
 
     security.require_secret_key(app)
@@ -40,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     security.init_app(app)
     register_blueprints(app)
+    delivery.init_app(app)
     cli.init_app(app)
     return app
 

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
+from types import FrameType
 
 import click
 from flask import Flask
@@ -15,8 +20,10 @@ from flask.cli import AppGroup
 from lti_tool.extensions import db
 from lti_tool.services import admin_links
 from lti_tool.services import keys
+from lti_tool.services import outbox
 from lti_tool.services import platforms
 from lti_tool.services.platforms import RegistrationProblem
+from lti_tool.services.xapi import export
 from lti_tool.urls import external_url
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -24,6 +31,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 platform_cli = AppGroup("platform", help="Register learning platforms (Moodle, Canvas, …).")
 keys_cli = AppGroup("keys", help="The tool's RSA signing keys (published in its JWKS).")
 admin_cli = AppGroup("admin", help="The tool admin's sign-in.")
+xapi_cli = AppGroup("xapi", help="Deliver xAPI statements (and AGS scores); export the store.")
 
 
 @contextmanager
@@ -161,7 +169,50 @@ def admin_link_command() -> None:
         click.echo(external_url("admin.login", token=admin_links.create_token()))
 
 
+@xapi_cli.command("deliver")
+@click.option("--once", is_flag=True, help="One pass over what is due, then exit.")
+def deliver_command(once: bool) -> None:
+    """Run the outbox worker: statements to LRSs, scores to gradebooks. Stops on SIGTERM."""
+    worker = outbox.DeliveryWorker(current_app._get_current_object())  # type: ignore[attr-defined]
+    if once:
+        report = worker.run_once()
+        click.echo(f"delivered {report.delivered}, retrying {report.retrying}, failed {report.failed}")
+        return
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        click.echo(f"Stopping after this pass ({signal.Signals(signum).name}).", err=True)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo(f"Delivering (worker {worker.worker_id}); SIGTERM stops after the current pass.")
+    worker.run()
+
+
+@xapi_cli.command("export")
+@click.option("--since", type=click.DateTime(), help="Statements at or after (UTC).")
+@click.option("--until", type=click.DateTime(), help="Statements before (UTC).")
+@click.option("--course", help="Only this course (its LTI context id).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File (default: stdout).")
+def export_command(since: datetime | None, until: datetime | None, course: str | None,
+                   output: Path | None) -> None:
+    """Write PeerReady's own statement store as JSON lines."""
+    statements = export.stored_statements(
+        db.session, since=_utc(since), until=_utc(until), course=course
+    )
+    if output is None:
+        count = export.write_jsonl(statements, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8") as out:
+            count = export.write_jsonl(statements, out)
+    click.echo(f"Exported {count} statements.", err=True)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
-    for group in (platform_cli, keys_cli, admin_cli):
+    for group in (platform_cli, keys_cli, admin_cli, xapi_cli):
         app.cli.add_command(group)

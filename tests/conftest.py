@@ -148,3 +148,14 @@ def moodle(app: Flask) -> Iterator[Any]:
 def runner(app: Flask) -> Any:
     """Flask's CLI runner for ``flask platform …``, ``flask keys …`` and ``flask admin …``."""
     return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def ralph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real LRS (Ralph, filesystem backend) on 127.0.0.1 for the whole run; see its module."""
+    from tests.support.ralph_lrs import RalphLrs
+
+    lrs = RalphLrs(tmp_path_factory.mktemp("ralph"))
+    lrs.start()
+    yield lrs
+    lrs.stop()

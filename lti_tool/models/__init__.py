@@ -3,19 +3,27 @@
 from lti_tool.models.course import Context
 from lti_tool.models.course import ResourceLink
 from lti_tool.models.kv import KeyValueEntry
+from lti_tool.models.outbox import OutboxItem
 from lti_tool.models.platform import Deployment
 from lti_tool.models.platform import Platform
 from lti_tool.models.tool_key import ToolKey
 from lti_tool.models.user import Enrollment
 from lti_tool.models.user import User
+from lti_tool.models.xapi import LrsEndpoint
+from lti_tool.models.xapi import StoredStatement
+from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
     "Context",
     "Deployment",
     "Enrollment",
     "KeyValueEntry",
+    "LrsEndpoint",
+    "OutboxItem",
     "Platform",
     "ResourceLink",
+    "StoredStatement",
     "ToolKey",
     "User",
+    "XapiRegistration",
 ]

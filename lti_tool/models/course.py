@@ -56,6 +56,8 @@ class ResourceLink(db.Model):
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # The AGS line item URL the platform gave for this link, when it has one.
     lineitem_url: Mapped[str | None] = mapped_column(String(1024))
+    # The AGS line items container URL, to find or create a line item when none was given.
+    lineitems_url: Mapped[str | None] = mapped_column(String(1024))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     context: Mapped[Context] = relationship(back_populates="resource_links")

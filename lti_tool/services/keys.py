@@ -7,15 +7,10 @@ The ``kid`` is the RFC 7638 thumbprint, which is what pylti1p3 puts in the heade
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import timedelta
 from typing import Any
 
-from cryptography.fernet import Fernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from flask import current_app
 from jwcrypto.jwk import JWK
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -23,17 +18,12 @@ from sqlalchemy.orm import Session
 
 from lti_tool.models import ToolKey
 from lti_tool.models.types import utcnow
+from lti_tool.services.crypto import decrypt_text
+from lti_tool.services.crypto import encrypt_text
 
 KEY_SIZE = 2048
 DEFAULT_OVERLAP_DAYS = 30
-
-
-def _fernet() -> Fernet:
-    secret = current_app.config.get("KEY_ENCRYPTION_KEY") or current_app.config["SECRET_KEY"]
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"peerready-tool-keys", info=b"fernet"
-    ).derive(str(secret).encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+KEY_SALT = b"peerready-tool-keys"  # changing it would make stored private keys unreadable
 
 
 def generate_key(session: Session) -> ToolKey:
@@ -43,7 +33,7 @@ def generate_key(session: Session) -> ToolKey:
     key = ToolKey(
         kid=jwk.thumbprint(),
         public_pem=jwk.export_to_pem().decode(),
-        private_pem_encrypted=_fernet().encrypt(private_pem.encode()).decode(),
+        private_pem_encrypted=encrypt_text(KEY_SALT, private_pem),
     )
     session.add(key)
     session.flush()
@@ -63,7 +53,7 @@ def active_key(session: Session) -> ToolKey:
 
 def private_pem(key: ToolKey) -> str:
     """Decrypt a key's private half (PEM)."""
-    return _fernet().decrypt(key.private_pem_encrypted.encode()).decode()
+    return decrypt_text(KEY_SALT, key.private_pem_encrypted)
 
 
 def rotate(session: Session, overlap_days: int = DEFAULT_OVERLAP_DAYS) -> ToolKey:

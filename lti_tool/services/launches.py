@@ -21,6 +21,7 @@ from lti_tool.models import Platform
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.models.types import utcnow
+from lti_tool.services.xapi.launch_statements import emit_launch
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -56,7 +57,7 @@ def record_launch(
     enrollment.lti_roles = lti_roles
     enrollment.last_launch_at = utcnow()
 
-    resource_link_id = None
+    resource_link_id = link = None
     link_claim = claims.get(CLAIM + "resource_link")
     if link_claim and link_claim.get("id"):
         link = _get_or_create(
@@ -64,8 +65,11 @@ def record_launch(
         )
         link.title = str(link_claim.get("title") or link.title or "")
         link.custom = dict(claims.get(CLAIM + "custom") or {})
-        link.lineitem_url = (claims.get(AGS_CLAIM) or {}).get("lineitem") or link.lineitem_url
+        ags = claims.get(AGS_CLAIM) or {}
+        link.lineitem_url = ags.get("lineitem") or link.lineitem_url
+        link.lineitems_url = ags.get("lineitems") or link.lineitems_url
         resource_link_id = link.id
+    emit_launch(session, user, context, link, launch_id)  # committed with the launch
     session.commit()
     return Launch(
         user_id=user.id,

@@ -10,6 +10,7 @@ from lti_tool.security import is_development
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error pages; the demo platform only in development."""
     from lti_tool.views import admin
+    from lti_tool.views import admin_lrs  # noqa: F401  (adds the LRS pages to admin.bp)
     from lti_tool.views import errors
     from lti_tool.views import lti
     from lti_tool.views import mentor
