@@ -22,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.schema import CreateIndex
+from sqlalchemy.schema import CreateTable
 
 from lti_tool.extensions import db
 from lti_tool.extensions import make_sqlite_transactional
@@ -171,7 +173,10 @@ def init_app(app: Flask) -> None:
     store_uri = app.config.get("STORE_DATABASE_URI") or _sibling_sqlite_uri(uri)
     engine = create_engine(store_uri, connect_args={"timeout": 30})
     make_sqlite_transactional(engine)
-    _TABLE.create(engine, checkfirst=True)
+    with engine.begin() as connection:  # IF NOT EXISTS: several workers may start at once
+        connection.execute(CreateTable(_TABLE, if_not_exists=True))
+        for index in _TABLE.indexes:
+            connection.execute(CreateIndex(index, if_not_exists=True))
     app.extensions["peerready.store"] = DatabaseStore(engine)
 
 

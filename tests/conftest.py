@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
@@ -83,6 +84,10 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+def _fresh_globals() -> None:
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Build an app with extra settings; every app built in a test shares the emptied database."""
@@ -92,6 +97,10 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]
         config = {**_base_config(database_url, tmp_path), **overrides}
         app = create_app(config)
         app.instance_path = str(tmp_path)
+        # Tests hold an app context open for db.session, and Flask then reuses it for every
+        # request, so ``g`` would leak from one request to the next (Flask-WTF caches the CSRF
+        # token there). In production each request has a fresh ``g``: do the same here.
+        app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
         built.append(app)
         return app
 

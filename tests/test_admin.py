@@ -28,8 +28,23 @@ def _link_path(runner: FlaskCliRunner) -> str:
     return f"{url.path}?{url.query}"
 
 
+def _use_link(client: FlaskClient, path: str) -> Any:
+    """Open the link (a confirmation page), then press Sign in (which spends it)."""
+    page = client.get(path)
+    if page.status_code != 200:
+        return page
+    form = page.get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', form)
+    action = re.search(r'<form method="post" action="([^"]+)"', form)
+    assert token and action
+    return client.post(
+        action.group(1).replace("&amp;", "&"),
+        data={"token": token.group(1), "csrf_token": _csrf_token(form)},
+    )
+
+
 def _sign_in_as_tool_admin(client: FlaskClient, runner: FlaskCliRunner) -> None:
-    response = client.get(_link_path(runner))
+    response = _use_link(client, _link_path(runner))
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/admin/?s=")
 
@@ -64,10 +79,20 @@ def test_tool_admin_link_signs_in_and_shows_every_platform_and_the_keys(
     assert "flask platform add --issuer" in page
 
 
+def test_opening_an_admin_link_does_not_spend_it(
+    client: FlaskClient, runner: FlaskCliRunner, app: Flask
+) -> None:
+    path = _link_path(runner)
+    preview = app.test_client().get(path)  # e.g. a chat app previewing the link
+    assert preview.status_code == 200
+    assert b"Sign in" in preview.data
+    assert _use_link(client, path).status_code == 303
+
+
 def test_admin_link_works_once(client: FlaskClient, runner: FlaskCliRunner, app: Flask) -> None:
     path = _link_path(runner)
-    assert client.get(path).status_code == 303
-    again = app.test_client().get(path)
+    assert _use_link(client, path).status_code == 303
+    again = _use_link(app.test_client(), path)
     assert again.status_code == 401
     assert b"This admin link was already used." in again.data
     assert app.test_client().get("/admin/").status_code == 401

@@ -23,12 +23,21 @@ def create_token() -> str:
     return _serializer().dumps(secrets.token_urlsafe(16))
 
 
+def check(token: str) -> str:
+    """The token's one-time nonce; SessionExpired for a forged, expired or used token."""
+    try:
+        nonce: str = _serializer().loads(token, max_age=LINK_SECONDS)
+    except BadSignature as exc:
+        raise SessionExpired(
+            "bad or expired admin link", message="This admin link is not valid or has expired."
+        ) from exc
+    if get_store().get(f"admin-link:{nonce}") is not None:
+        raise SessionExpired("admin link used twice", message="This admin link was already used.")
+    return nonce
+
+
 def redeem(token: str) -> None:
     """Accept a token once; raise SessionExpired for a forged, expired or used one."""
-    try:
-        nonce = _serializer().loads(token, max_age=LINK_SECONDS)
-    except BadSignature as exc:
-        raise SessionExpired("bad or expired admin link",
-                             message="This admin link is not valid or has expired.") from exc
+    nonce = check(token)
     if not get_store().add(f"admin-link:{nonce}", 1, LINK_SECONDS):
         raise SessionExpired("admin link used twice", message="This admin link was already used.")

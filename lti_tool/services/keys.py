@@ -48,7 +48,25 @@ def active_key(session: Session) -> ToolKey:
     if key is None:
         key = generate_key(session)
         session.commit()
+        key = _settle_first_keys(session)
     return key
+
+
+def _settle_first_keys(session: Session) -> ToolKey:
+    """Several workers starting on an empty database may each have made a key: keep the
+    newest as the signing key and retire the others (still published for the overlap, as
+    they may have signed something already)."""
+    active = list(
+        session.scalars(
+            select(ToolKey).where(ToolKey.retired_at.is_(None)).order_by(ToolKey.id.desc())
+        )
+    )
+    now = utcnow()
+    for extra in active[1:]:
+        extra.retired_at = now
+        extra.publish_until = now + timedelta(days=DEFAULT_OVERLAP_DAYS)
+    session.commit()
+    return active[0]
 
 
 def private_pem(key: ToolKey) -> str:

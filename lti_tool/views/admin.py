@@ -67,9 +67,16 @@ def _visible_platform(platform_id: int) -> Platform:
 
 
 @bp.get("/login")
+def confirm_login() -> ResponseReturnValue:
+    """Ask before using a one-time admin link, so a link preview can't spend it."""
+    admin_links.check(request.args.get("token", ""))
+    return render_template("admin/login.html", token=request.args["token"])
+
+
+@bp.post("/login")
 def login() -> ResponseReturnValue:
     """Redeem a one-time admin link from ``flask admin link``."""
-    admin_links.redeem(request.args.get("token", ""))
+    admin_links.redeem(request.form.get("token", ""))
     assert isinstance(session, ServerSession)
     session.regenerate()
     session["tool_admin"] = True

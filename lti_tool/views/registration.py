@@ -15,6 +15,7 @@ from lti_tool.errors import NotAllowed
 from lti_tool.extensions import csrf
 from lti_tool.extensions import db
 from lti_tool.extensions import limiter
+from lti_tool.security import content_security_policy
 from lti_tool.security import origin_of
 from lti_tool.services import registration
 from lti_tool.services.platforms import RegistrationProblem
@@ -31,11 +32,9 @@ def let_the_registering_platform_frame_us(response: Response) -> Response:
     Moodle showed an empty frame. The registration pages need no more than their own script,
     so they get a small policy of their own (the app-wide hook keeps a header already set).
     """
-    ancestors = " ".join(filter(None, ("'self'", origin_of(request.values.get("openid_configuration")))))
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; "
-        f"frame-ancestors {ancestors}"
+    registering = origin_of(request.values.get("openid_configuration"))
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        frame_ancestors=(registering,) if registering else (), form_targets=()
     )
     return response
 
