@@ -9,11 +9,22 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask import Response
+from flask import g
 from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 FRAME_ANCESTORS_CACHE_SECONDS = 60
+# Third-party players a page may load (script and iframe origins), only on pages that ask.
+EMBED_SOURCES: dict[str, tuple[str, ...]] = {
+    "youtube": ("https://www.youtube.com", "https://www.youtube-nocookie.com"),
+    "vimeo": ("https://player.vimeo.com",),
+}
+
+
+def allow_embed(kind: str) -> None:
+    """Let this response's page load the ``kind`` player's script and iframe (see EMBED_SOURCES)."""
+    g.csp_embed_sources = EMBED_SOURCES[kind]
 
 
 def is_development(app: Flask) -> bool:
@@ -84,9 +95,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         frame_from = " ".join(("'self'", *ancestors.origins(), *app.config.get("EXTRA_FRAME_ANCESTORS", ())))
+        embeds = " ".join(g.get("csp_embed_sources", ()))
+        scripts = f"'self' {embeds}; frame-src 'self' {embeds}" if embeds else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"default-src 'self'; script-src {scripts}; style-src 'self'; img-src 'self' data:; "
             "media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
             f"form-action 'self' {' '.join(ancestors.origins())} {app.config.get('EXTRA_FORM_ACTION', '')}; "
             f"frame-ancestors {frame_from}",
