@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask import Response
-from flask import g
 from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +23,7 @@ EMBED_SOURCES: dict[str, tuple[str, ...]] = {
 
 def allow_embed(kind: str) -> None:
     """Let this response's page load the ``kind`` player's script and iframe (see EMBED_SOURCES)."""
-    g.csp_embed_sources = EMBED_SOURCES[kind]
+    request.environ["peerready.csp_embed_sources"] = EMBED_SOURCES[kind]
 
 
 def is_development(app: Flask) -> bool:
@@ -95,7 +94,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         frame_from = " ".join(("'self'", *ancestors.origins(), *app.config.get("EXTRA_FRAME_ANCESTORS", ())))
-        embeds = " ".join(g.get("csp_embed_sources", ()))
+        embeds = " ".join(request.environ.get("peerready.csp_embed_sources", ()))
         scripts = f"'self' {embeds}; frame-src 'self' {embeds}" if embeds else "'self'"
         response.headers.setdefault(
             "Content-Security-Policy",
