@@ -14,10 +14,10 @@ from lti_tool.extensions import db
 from lti_tool.models import ResourceLink
 from lti_tool.services import programmes
 from tests.support.platform import TestPlatform
-from tests.test_module_progress import LISTENING
-from tests.test_module_progress import launch_token
-from tests.test_module_progress import post
-from tests.test_module_progress import report
+from tests.test_video_tracking import LISTENING
+from tests.test_video_tracking import launch_token
+from tests.test_video_tracking import post
+from tests.test_video_tracking import report
 
 VIDEO = Path(__file__).resolve().parent.parent / "modules/content" / LISTENING / "video.mp4"
 
