@@ -17,6 +17,10 @@ ENVIRONMENT = "development"
 # The built-in demo platform (a tiny LMS at /demo): only ever on in development.
 DEMO_PLATFORM = True
 
+# A school's own training videos: a folder laid out like modules/content (one folder per module,
+# programmes/ for programmes). Its modules add to or replace the shipped ones; None: shipped only.
+MODULES_DIR = None
+
 # Learning Record Store: None keeps statements in PeerReady's own statement store. This is the
 # default LRS for schools without endpoints of their own (set those on the admin page).
 LRS_ENDPOINT = None  # the xAPI base URL, e.g. "https://lrs.example.org/xAPI/"

@@ -14,6 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 FRAME_ANCESTORS_CACHE_SECONDS = 60
+# Third-party players a page may load (script and iframe origins), only on pages that ask.
+EMBED_SOURCES: dict[str, tuple[str, ...]] = {
+    "youtube": ("https://www.youtube.com", "https://www.youtube-nocookie.com"),
+    "vimeo": ("https://player.vimeo.com",),
+}
+
+
+def allow_embed(kind: str) -> None:
+    """Let this response's page load the ``kind`` player's script and iframe (see EMBED_SOURCES)."""
+    request.environ["peerready.csp_embed_sources"] = EMBED_SOURCES[kind]
 
 
 def is_development(app: Flask) -> bool:
@@ -76,15 +86,19 @@ class FrameAncestors:
         return tuple(sorted(found))
 
 
-def content_security_policy(frame_ancestors: tuple[str, ...], form_targets: tuple[str, ...]) -> str:
+def content_security_policy(
+    frame_ancestors: tuple[str, ...], form_targets: tuple[str, ...], embeds: tuple[str, ...] = ()
+) -> str:
     """The CSP: our own scripts and styles only; framed only by registered platforms.
 
     Forms may post to registered platforms too (the deep-linking response goes there).
+    ``embeds`` are a video player's origins (YouTube, Vimeo) on the pages that show one.
     """
     return "; ".join(
         (
             "default-src 'self'",
-            "script-src 'self'",
+            " ".join(("script-src 'self'", *embeds)),
+            " ".join(("frame-src 'self'", *embeds)),
             "style-src 'self'",
             "img-src 'self' data:",
             "media-src 'self' blob:",
@@ -109,6 +123,7 @@ def init_app(app: Flask) -> None:
             content_security_policy(
                 frame_ancestors=(*ancestors.origins(), *app.config["EXTRA_FRAME_ANCESTORS"]),
                 form_targets=(*ancestors.origins(), *app.config["EXTRA_FORM_ACTION"]),
+                embeds=tuple(request.environ.get("peerready.csp_embed_sources", ())),
             ),
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

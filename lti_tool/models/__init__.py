@@ -6,6 +6,9 @@ from lti_tool.models.kv import KeyValueEntry
 from lti_tool.models.outbox import OutboxItem
 from lti_tool.models.platform import Deployment
 from lti_tool.models.platform import Platform
+from lti_tool.models.progress import CheckpointAnswer
+from lti_tool.models.progress import ModuleProgress
+from lti_tool.models.progress import VideoEvent
 from lti_tool.models.tool_key import ToolKey
 from lti_tool.models.user import Enrollment
 from lti_tool.models.user import User
@@ -14,16 +17,19 @@ from lti_tool.models.xapi import StoredStatement
 from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
+    "CheckpointAnswer",
     "Context",
     "Deployment",
     "Enrollment",
     "KeyValueEntry",
     "LrsEndpoint",
     "OutboxItem",
+    "ModuleProgress",
     "Platform",
     "ResourceLink",
     "StoredStatement",
     "ToolKey",
     "User",
     "XapiRegistration",
+    "VideoEvent",
 ]

@@ -16,6 +16,9 @@ from werkzeug.exceptions import HTTPException
 from lti_tool.errors import PeerReadyError
 from lti_tool.extensions import db
 from lti_tool.lti.errors import CookiesBlocked
+from modules.errors import ModuleError
+from modules.errors import ModuleNotFound
+from modules.errors import ProgrammeNotFound
 
 log = logging.getLogger("lti_tool.errors")
 
@@ -72,6 +75,18 @@ def handle_peerready_error(error: PeerReadyError) -> ResponseReturnValue:
     )
 
 
+def handle_module_error(error: ModuleError) -> ResponseReturnValue:
+    """A training video refused something: 404 for a missing video, else 400 with the detail."""
+    db.session.rollback()
+    status = 404 if isinstance(error, ModuleNotFound | ProgrammeNotFound) else 400
+    detail = str(getattr(error, "detail", "") or "")
+    log.info("%s %s %s: %s", type(error).__name__, request.method, request.path, detail or error)
+    if request.is_json or _wants_json():
+        return jsonify({"error": type(error).__name__, "message": error.message, "detail": detail}), status
+    heading = "Not found" if status == 404 else "That didn't work"
+    return _render(status, heading, error.message, "Go back to your training and try again.")
+
+
 def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
     log.warning("CSRF refused %s %s: %s", request.method, request.path, error.description)
     return _render(
@@ -111,6 +126,7 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(PeerReadyError, handle_peerready_error)
+    app.register_error_handler(ModuleError, handle_module_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     if not app.testing or app.config.get("HANDLE_UNEXPECTED_ERRORS"):

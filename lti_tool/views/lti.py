@@ -21,8 +21,10 @@ from lti_tool.extensions import limiter
 from lti_tool.lti import errors
 from lti_tool.lti import launch as lti_launch
 from lti_tool.lti.roles import Role
+from lti_tool.models import ResourceLink
 from lti_tool.services import keys
 from lti_tool.services import launches
+from lti_tool.services import programmes
 from lti_tool.sessions import ServerSession
 from lti_tool.sessions import ensure_saved
 
@@ -99,7 +101,11 @@ def _destination(result: Launch, is_deep_link: bool) -> str:
         if result.role is not Role.TRAINER:
             raise NotAllowed("deep linking launch by a non-teaching role")
         return "trainer.deep_link"
-    return "trainer.home" if result.role is Role.TRAINER else "mentor.home"
+    if result.role is Role.TRAINER:
+        return "trainer.home"
+    # A link whose custom parameters select a module, quiz or programme opens it.
+    link = db.session.get(ResourceLink, result.resource_link_id) if result.resource_link_id else None
+    return "mentor.start" if programmes.target_of(link) else "mentor.home"
 
 
 @bp.get("/.well-known/jwks.json")

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import g
 from flask import render_template
+from flask import request
 from flask.typing import ResponseReturnValue
 
 from lti_tool.access import requires_role
 from lti_tool.lti.roles import Role
+from lti_tool.services import deep_linking
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 
@@ -24,4 +26,16 @@ def home() -> ResponseReturnValue:
 @requires_role(Role.TRAINER)
 def deep_link() -> ResponseReturnValue:
     """The content picker a teacher sees when adding PeerReady to a course."""
-    return render_template("trainer/deep_link.html", context=g.context)
+    link_settings = deep_linking.settings(g.launch.launch_id)
+    multiple = str(link_settings.get("accept_multiple", True)).lower() != "false"
+    items = deep_linking.items()
+    groups = [(kind, [item for item in items if item.kind == kind]) for kind in ("programme", "module", "quiz")]
+    return render_template("trainer/deep_link.html", context=g.context, groups=groups, multiple=multiple)
+
+
+@bp.post("/deep-link")
+@requires_role(Role.TRAINER)
+def choose_content() -> ResponseReturnValue:
+    """Sign the chosen items and send them back to the platform (a self-submitting form)."""
+    return_url, token = deep_linking.response_jwt(g.launch.launch_id, request.form.getlist("item"))
+    return render_template("trainer/deep_link_return.html", return_url=return_url, token=token)
