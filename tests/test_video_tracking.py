@@ -240,3 +240,32 @@ def test_a_trainer_cannot_post_mentor_progress(client: FlaskClient, platform: Te
 def test_progress_for_an_unknown_module_is_404(client: FlaskClient, token: str) -> None:
     assert post(client, token, "no-such-module", report([[0, 5]])).status_code == 404
     assert count(ModuleProgress) == 0
+
+
+def test_player_events_become_valid_video_profile_statements(client: FlaskClient, token: str) -> None:
+    from ralph.models.xapi.base.statements import BaseXapiStatement
+
+    from lti_tool.models import StoredStatement
+
+    events = [
+        event("e1", "initialized", 0.0, detail={"lang": "en"}),
+        event("e2", "played", 0.0),
+        event("e3", "seeked", 20.0, **{"from": 10.0, "to": 20.0}),
+        event("e4", "paused", 80.0),
+        event("e5", "ratechange", 80.0, speed=1.5),  # kept for analytics, no statement
+    ]
+    assert post(client, token, LISTENING, report([[0, 86.4]], events)).status_code == 200
+    # The same report again: nothing new, so no new statement either.
+    post(client, token, LISTENING, report([[0, 86.4]], events))
+    rows = db.session.scalars(select(StoredStatement).order_by(StoredStatement.timestamp)).all()
+    video_rows = [row for row in rows if "/videos/" in row.data["object"]["id"]]
+    verbs = [row.verb.rsplit("/", 1)[-1] for row in video_rows]
+    # Each new event once (the replayed report added none), and completion when it was reached.
+    assert sorted(verbs) == ["completed", "initialized", "paused", "played", "seeked"]
+    for row in video_rows:
+        BaseXapiStatement(**row.data)
+        assert "name" not in row.data["actor"] and "mbox" not in row.data["actor"]
+    paused = next(row.data for row in video_rows if row.verb.endswith("paused"))
+    assert paused["result"]["extensions"][
+        "https://w3id.org/xapi/video/extensions/played-segments"
+    ] == "0[.]86.4"

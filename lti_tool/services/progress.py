@@ -22,9 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.models import CheckpointAnswer
+from lti_tool.models import Context
 from lti_tool.models import ModuleProgress
+from lti_tool.models import User
 from lti_tool.models import VideoEvent
 from lti_tool.models.types import utcnow
+from lti_tool.services.xapi import recording
+from lti_tool.services.xapi import video_events
 from modules import progress as core
 from modules.checkpoints import Answer
 from modules.checkpoints import answer_checkpoint
@@ -234,10 +238,36 @@ def record_report(
     speeds = [e.speed for e in latest if e.speed is not None]
     if speeds:
         row.playback_speed = speeds[-1]
+    was_complete = row.completed_at is not None
     _complete_if_due(row, module)
     row.updated_at = utcnow()
+    _emit_statements(session, row, module, report.player_session, new_events, was_complete)
     session.commit()
     return status_of(row, module)
+
+
+def _emit_statements(
+    session: Session, row: ModuleProgress, module: Module, player_session: str,
+    new_events: list[PlayerEvent], was_complete: bool,
+) -> None:
+    """xAPI Video Profile statements for the new events, in the same transaction."""
+    user, context = session.get(User, row.user_id), session.get(Context, row.context_id)
+    assert user is not None and context is not None
+    viewing = video_events.video_session(session, user, context, module, player_session)
+    played = [tuple(pair) for pair in row.segments or []]
+    ref = f"module:{row.user_id}:{row.context_id}:{module.id}"
+    for event in sorted(new_events, key=lambda e: e.occurred_at):
+        statement = video_events.statement_for(
+            viewing, event.type, event.position, event.from_position, event.to_position,
+            dict(event.detail or {}), played, row.share,
+        )
+        if statement is not None:
+            recording.emit(session, viewing.ctx, statement, ref=ref)
+    if row.completed_at is not None and not was_complete:
+        statement = video_events.completed(
+            viewing, row.last_position or 0.0, played, row.share, row.covered_seconds
+        )
+        recording.emit(session, viewing.ctx, statement, ref=ref)
 
 
 def countable_segments(
