@@ -7,8 +7,11 @@ import re
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,11 +106,24 @@ class LiveServer:
 
     def download(self, url: str) -> bytes:
         """Fetch a URL from this server (openbadgeslib's ``download=``; its own is HTTPS-only)."""
-        import urllib.request
-
         assert url.startswith(self.url), url
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our own server)
-            return bytes(response.read())
+        status, _, body = fetch(url)
+        assert status == 200, (url, status)
+        return body
+
+
+def fetch(url: str) -> tuple[int, str, bytes]:
+    """GET a URL over HTTP: (status, content type, body).
+
+    First ends the test's own database transaction: on SQLite every transaction holds the write
+    lock (BEGIN IMMEDIATE), and the server's request would wait for it.
+    """
+    db.session.remove()
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 (127.0.0.1)
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers["Content-Type"], error.read()
 
 
 @pytest.fixture
@@ -139,3 +155,17 @@ def ob2_validator() -> Path:
         subprocess.run([str(python), "-c", "import openbadges"], check=True)
         stamp.write_text(digest)
     return python
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A certificate's identifiers, readable without the database session."""
+
+    id: int
+    code: str
+    platform_id: int
+    programme_id: str
+
+
+def issued_from(cert: certification.Certification) -> Issued:
+    return Issued(cert.id, cert.code, cert.platform_id, cert.programme_id)
