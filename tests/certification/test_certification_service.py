@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from conftest import context_of
+from conftest import launched
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from conftest import context_of
-from conftest import launched
 from lti_tool.extensions import db
 from lti_tool.models import Certification
 from lti_tool.models import CertificationEvent

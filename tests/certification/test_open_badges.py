@@ -9,15 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
-from openbadgeslib.ob3.verifier import OB3VerificationError
-from openbadgeslib.ob3.verifier import OB3Verifier
-
 from conftest import Issued
 from conftest import LiveServer
 from conftest import fetch
 from conftest import issued_from
 from conftest import launched
+from flask.testing import FlaskClient
+from openbadgeslib.ob3.verifier import OB3VerificationError
+from openbadgeslib.ob3.verifier import OB3Verifier
+
 from lti_tool.extensions import db
 from lti_tool.models import Certification
 from lti_tool.models import Platform
