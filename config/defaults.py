@@ -12,6 +12,8 @@ PUBLIC_BASE_URL = None
 PROXY_COUNT = 0
 # Name shown to users and sent as the issuer of badges and certificates.
 SCHOOL_NAME = "PeerReady"
+# Contact address in the Open Badges issuer profile (OB 2.0 requires one); a school can set its own.
+SCHOOL_EMAIL = None
 # "development" enables the demo platform and writes a secret key to instance/.
 ENVIRONMENT = "development"
 # The built-in demo platform (a tiny LMS at /demo): only ever on in development.

@@ -1,5 +1,9 @@
 """Database models. Import every model module here so Alembic sees the whole schema."""
 
+from lti_tool.models.certification import Certification
+from lti_tool.models.certification import CertificationCheck
+from lti_tool.models.certification import CertificationEvent
+from lti_tool.models.certification import SupervisedPractice
 from lti_tool.models.course import Context
 from lti_tool.models.course import ResourceLink
 from lti_tool.models.kv import KeyValueEntry
@@ -18,6 +22,9 @@ from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
     "CheckpointAnswer",
+    "Certification",
+    "CertificationCheck",
+    "CertificationEvent",
     "Context",
     "Deployment",
     "Enrollment",
@@ -28,6 +35,7 @@ __all__ = [
     "Platform",
     "ResourceLink",
     "StoredStatement",
+    "SupervisedPractice",
     "ToolKey",
     "User",
     "XapiRegistration",

@@ -14,10 +14,13 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.views import errors
     from lti_tool.views import lti
     from lti_tool.views import mentor
+    from lti_tool.views import mentor_certificates  # noqa: F401  (adds routes to mentor.bp)
     from lti_tool.views import registration
     from lti_tool.views import trainer
+    from lti_tool.views import trainer_certification  # noqa: F401  (adds routes to trainer.bp)
+    from lti_tool.views import verify
 
-    for blueprint in (lti.bp, registration.bp, mentor.bp, trainer.bp, admin.bp):
+    for blueprint in (lti.bp, registration.bp, mentor.bp, trainer.bp, admin.bp, verify.bp):
         app.register_blueprint(blueprint)
     if app.config.get("DEMO_PLATFORM") and is_development(app):
         from lti_tool.demo import views as demo

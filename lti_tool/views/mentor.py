@@ -23,7 +23,9 @@ from lti_tool.extensions import csrf
 from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.models import ResourceLink
+from lti_tool.models.types import utcnow
 from lti_tool.security import allow_embed
+from lti_tool.services import certification
 from lti_tool.services import programmes
 from lti_tool.services import progress
 from lti_tool.services.audience import audience_for
@@ -59,10 +61,11 @@ def home() -> ResponseReturnValue:
     statuses = {module.id: progress.status_of(rows.get(module.id), module) for module in modules}
     next_module = next((m for m in modules if not statuses[m.id].complete), None)
     quizzes_url = url_for("mentor.quizzes") if "mentor.quizzes" in current_app.view_functions else None
+    certificates = certification.for_mentor(db.session, g.user, g.context, utcnow())
     return render_template(
         "mentor/home.html", user=g.user, context=g.context, programme=programme, modules=modules,
         statuses=statuses, next_module=next_module, quizzes_url=quizzes_url,
-        completed=sum(status.complete for status in statuses.values()),
+        completed=sum(status.complete for status in statuses.values()), certificates=certificates,
     )
 
 
