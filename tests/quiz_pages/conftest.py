@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from flask import Flask
+from flask import g
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -45,6 +46,7 @@ class Person:
         return f"{path}{'&' if '?' in path else '?'}s={self.token}"
 
     def get(self, path: str) -> TestResponse:
+        _forget_csrf_cache()
         response = self.client.get(self.url(path))
         found = CSRF.search(response.get_data(as_text=True))
         if found:
@@ -55,7 +57,14 @@ class Person:
         if csrf and not self.csrf:
             self.get("/mentor/quizzes" if "/mentor/" in path else "/trainer/quizzes")
         body = {**(data or {}), **({"csrf_token": self.csrf} if csrf else {})}
+        _forget_csrf_cache()
         return self.client.post(self.url(path), data=body)
+
+
+def _forget_csrf_cache() -> None:
+    # The ``app`` fixture keeps one app context open, so requests share ``g``, and Flask-WTF
+    # caches the CSRF token there: one person's page would show another's token.
+    g.pop("csrf_token", None)
 
 
 def launch(
