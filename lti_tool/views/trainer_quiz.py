@@ -19,6 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import IntegerField
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 
@@ -66,7 +67,10 @@ class QuizSettingsForm(FlaskForm):
             NumberRange(0, 50, "Enter 0 (no limit) to 50."),
         ],
     )
-    grading_method = SelectField("Result that counts", choices=list(GRADING_NAMES.items()))
+    grading_method = SelectField(
+        "Result that counts",
+        choices=[SelectChoice(value, label) for value, label in GRADING_NAMES.items()],
+    )
     is_required = BooleanField("Required for mentors in this course")
 
 
