@@ -13,6 +13,11 @@ from lti_tool.models.platform import Platform
 from lti_tool.models.progress import CheckpointAnswer
 from lti_tool.models.progress import ModuleProgress
 from lti_tool.models.progress import VideoEvent
+from lti_tool.models.quiz import CourseQuizSettings
+from lti_tool.models.quiz import CourseSettings
+from lti_tool.models.quiz import QuizAnswer
+from lti_tool.models.quiz import QuizAttempt
+from lti_tool.models.quiz import QuizGrade
 from lti_tool.models.tool_key import ToolKey
 from lti_tool.models.user import Enrollment
 from lti_tool.models.user import User
@@ -26,6 +31,8 @@ __all__ = [
     "CertificationCheck",
     "CertificationEvent",
     "Context",
+    "CourseQuizSettings",
+    "CourseSettings",
     "Deployment",
     "Enrollment",
     "KeyValueEntry",
@@ -33,6 +40,9 @@ __all__ = [
     "OutboxItem",
     "ModuleProgress",
     "Platform",
+    "QuizAnswer",
+    "QuizAttempt",
+    "QuizGrade",
     "ResourceLink",
     "StoredStatement",
     "SupervisedPractice",

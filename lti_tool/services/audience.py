@@ -1,28 +1,45 @@
-"""Which wording and programme a learner gets: primary, secondary or staff."""
+"""Who a course's quizzes are worded for: primary pupils, secondary pupils or staff."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final
+from typing import cast
+
+from sqlalchemy.orm import Session
 
 from lti_tool.models import Context
+from lti_tool.models import CourseSettings
 from lti_tool.models import ResourceLink
+from quizzes.model import AUDIENCES
+from quizzes.model import Audience
 
-AudienceName = Literal["primary", "secondary", "staff"]
-AUDIENCES: tuple[AudienceName, ...] = ("primary", "secondary", "staff")
-DEFAULT_AUDIENCE: AudienceName = "secondary"
-COURSE_AUDIENCES_SETTING = "course_audiences"  # platform setting: {lti_context_id: audience}
+DEFAULT_AUDIENCE: Final[Audience] = "secondary"
 
 
-def audience_for(resource_link: ResourceLink | None, context: Context | None) -> AudienceName:
-    """The link's custom ``audience``, else the course's setting, else "secondary"."""
-    custom = (resource_link.custom or {}) if resource_link is not None else {}
-    chosen = str(custom.get("audience", "")).strip().lower()
-    if chosen in AUDIENCES:
-        return chosen  # type: ignore[return-value]
-    if context is not None:
-        platform = context.deployment.platform
-        per_course = platform.setting(COURSE_AUDIENCES_SETTING, {}) or {}
-        setting = str(per_course.get(context.lti_context_id, "")).strip().lower()
-        if setting in AUDIENCES:
-            return setting  # type: ignore[return-value]
-    return DEFAULT_AUDIENCE
+def audience_for(
+    session: Session, resource_link: ResourceLink | None, context: Context
+) -> Audience:
+    """The link's custom ``audience`` parameter, else the course's setting, else secondary."""
+    if resource_link is not None:
+        custom = (resource_link.custom or {}).get("audience")
+        if isinstance(custom, str) and custom.strip().lower() in AUDIENCES:
+            return cast(Audience, custom.strip().lower())
+    return course_audience(session, context) or DEFAULT_AUDIENCE
+
+
+def course_audience(session: Session, context: Context) -> Audience | None:
+    """The audience a trainer chose for the whole course, or None if they have not."""
+    settings = session.get(CourseSettings, context.id)
+    if settings is None or settings.audience not in AUDIENCES:
+        return None
+    return cast(Audience, settings.audience)
+
+
+def set_course_audience(session: Session, context: Context, audience: Audience | None) -> None:
+    """Save the course's audience (None: back to the default) and commit."""
+    if audience is not None and audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
+    settings = session.get(CourseSettings, context.id) or CourseSettings(context_id=context.id)
+    settings.audience = audience
+    session.add(settings)
+    session.commit()

@@ -15,9 +15,11 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.views import lti
     from lti_tool.views import mentor
     from lti_tool.views import mentor_certificates  # noqa: F401  (adds routes to mentor.bp)
+    from lti_tool.views import mentor_quiz  # noqa: F401  (adds the quiz pages to mentor.bp)
     from lti_tool.views import registration
     from lti_tool.views import trainer
     from lti_tool.views import trainer_certification  # noqa: F401  (adds routes to trainer.bp)
+    from lti_tool.views import trainer_quiz  # noqa: F401  (adds quiz settings to trainer.bp)
     from lti_tool.views import verify
 
     for blueprint in (lti.bp, registration.bp, mentor.bp, trainer.bp, admin.bp, verify.bp):

@@ -6,7 +6,6 @@ import mimetypes
 from typing import Any
 
 from flask import Blueprint
-from flask import current_app
 from flask import flash
 from flask import g
 from flask import jsonify
@@ -55,12 +54,12 @@ def _require_session_token() -> None:
 def home() -> ResponseReturnValue:
     """The mentor's training home: the programme's modules in order, with progress."""
     link = _resource_link()
-    programme = programmes.programme_for(link, g.context, audience_for(link, g.context))
+    programme = programmes.programme_for(link, g.context, audience_for(db.session, link, g.context))
     modules = [programmes.module(module_id) for module_id in programme.modules] if programme else []
     rows = progress.progress_by_module(db.session, g.user.id, g.context.id, programme.modules) if programme else {}
     statuses = {module.id: progress.status_of(rows.get(module.id), module) for module in modules}
     next_module = next((m for m in modules if not statuses[m.id].complete), None)
-    quizzes_url = url_for("mentor.quizzes") if "mentor.quizzes" in current_app.view_functions else None
+    quizzes_url = url_for("mentor.quizzes")
     certificates = certification.for_mentor(db.session, g.user, g.context, utcnow())
     return render_template(
         "mentor/home.html", user=g.user, context=g.context, programme=programme, modules=modules,
@@ -77,8 +76,8 @@ def start() -> ResponseReturnValue:
     if target is not None and target.kind == "module":
         programmes.module(target.id)  # ModuleNotFound: a page saying to check the link
         return redirect(url_for(".module", module_id=target.id), 303)
-    if target is not None and target.kind == "quiz" and "mentor.quiz" in current_app.view_functions:
-        return redirect(url_for("mentor.quiz", quiz_id=target.id), 303)
+    if target is not None and target.kind == "quiz":
+        return redirect(url_for("mentor.quizzes", _anchor=f"quiz-{target.id}"), 303)
     return redirect(url_for(".home"), 303)
 
 
