@@ -232,24 +232,33 @@ def item_statistics(attempts: Sequence[AttemptScores]) -> tuple[ItemStats, ...]:
     """Moodle's item statistics (see ``ItemStats``) over ``attempts``, items in first-seen order."""
     item_ids = list(dict.fromkeys(item for attempt in attempts for item in attempt.items))
     column = {item_id: j for j, item_id in enumerate(item_ids)}
-    marks = np.full((len(attempts), len(item_ids)), np.nan)
-    maxima = np.zeros(len(item_ids))
+    answers: list[Counter[tuple[tuple[str, ...], bool]]] = [Counter() for _ in item_ids]
+    rows: list[int] = []
+    cols: list[int] = []
+    scores: list[float] = []
+    tops: list[float] = []
     for row, attempt in enumerate(attempts):
         for item_id, result in attempt.items.items():
             j = column[item_id]
-            marks[row, j] = result.score
-            maxima[j] = max(maxima[j], result.max_score)
+            rows.append(row)
+            cols.append(j)
+            scores.append(result.score)
+            tops.append(result.max_score)
+            answers[j][result.response, result.is_right] += 1
+    marks = np.full((len(attempts), len(item_ids)), np.nan)  # NaN: the attempt never got here
+    marks[rows, cols] = scores
+    maxima = np.zeros(len(item_ids))
+    np.maximum.at(maxima, cols, tops)
     reached = ~np.isnan(marks)
     sums = np.where(reached, marks, 0.0).sum(axis=1)  # T_a
 
     moments = [_item_moments(marks[reached[:, j], j], sums[reached[:, j]]) for j in column.values()]
     # Effective weights share out the sum of sqrt(cov(x_i, T)) over items with cov >= 0.
     root_sum = sum(math.sqrt(m.cov_total) for m in moments if m.cov_total and m.cov_total > 0)
-    stats = []
-    for j, item_id in enumerate(item_ids):
-        answers = [a.items[item_id] for a in attempts if item_id in a.items]
-        stats.append(_item_stats(item_id, float(maxima[j]), moments[j], root_sum, answers))
-    return tuple(stats)
+    return tuple(
+        _item_stats(item_id, float(maxima[j]), moments[j], root_sum, answers[j])
+        for j, item_id in enumerate(item_ids)
+    )
 
 
 @dataclass(frozen=True)
@@ -286,7 +295,11 @@ def _item_moments(x: np.ndarray, totals: np.ndarray) -> _Moments:
 
 
 def _item_stats(
-    item_id: str, max_score: float, m: _Moments, root_sum: float, answers: list[ItemResult]
+    item_id: str,
+    max_score: float,
+    m: _Moments,
+    root_sum: float,
+    answers: Counter[tuple[tuple[str, ...], bool]],
 ) -> ItemStats:
     why: dict[str, str] = {}
     facility = sd = di = de = weight = None
@@ -343,27 +356,27 @@ def _item_stats(
     )
 
 
-def _option_shares(answers: list[ItemResult]) -> tuple[ResponseShare, ...]:
+def _option_shares(answers: Counter[tuple[tuple[str, ...], bool]]) -> tuple[ResponseShare, ...]:
     """Per option: attempts whose answer included it; ``correct`` if it was in a right answer."""
     counts: Counter[str] = Counter()
     in_right: set[str] = set()
-    for answer in answers:
-        counts.update(set(answer.response))
-        if answer.is_right:
-            in_right.update(answer.response)
-    total = len(answers)
+    for (response, right), count in answers.items():
+        for option in set(response):
+            counts[option] += count
+        if right:
+            in_right.update(response)
+    total = answers.total()
     return tuple(
         ResponseShare((option,), count, count / total, option in in_right)
         for option, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     )
 
 
-def _response_shares(answers: list[ItemResult]) -> tuple[ResponseShare, ...]:
-    counts = Counter((answer.response, answer.is_right) for answer in answers)
-    total = len(answers)
+def _response_shares(answers: Counter[tuple[tuple[str, ...], bool]]) -> tuple[ResponseShare, ...]:
+    total = answers.total()
     return tuple(
         ResponseShare(response, count, count / total, right)
-        for (response, right), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        for (response, right), count in sorted(answers.items(), key=lambda kv: (-kv[1], kv[0]))
     )
 
 
