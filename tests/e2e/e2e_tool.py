@@ -52,6 +52,11 @@ class ToolServer:
             raise AssertionError(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
 
+    @property
+    def host(self) -> str:
+        """``localhost:<port>``, as ``Traffic.on`` wants it."""
+        return self.url.split("://", 1)[1]
+
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 

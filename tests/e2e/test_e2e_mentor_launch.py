@@ -71,8 +71,7 @@ def test_mentor_launch_in_cross_site_iframe_goes_through_platform_storage(
     assert_mentor_home(frame)
     assert urlsplit(page.url).hostname == "127.0.0.1"  # the LMS: another site than the tool's
     assert urlsplit(frame.url).hostname == "localhost"
-    tool_host = urlsplit(tool.url).netloc
-    steps = traffic.steps(tool_host)
+    steps = traffic.steps(tool.host)
     # login page that stores the state in the LMS, then the launch answered by the storage
     # check page (not a redirect: no state cookie came back), then the verify POST.
     assert steps == [
@@ -81,7 +80,7 @@ def test_mentor_launch_in_cross_site_iframe_goes_through_platform_storage(
         ("POST", "/lti/launch/verify", 303),
         ("GET", "/mentor/", 200),
     ], steps
-    launch_post, verify_post, home = traffic.on(tool_host)[1:]
+    launch_post, verify_post, home = traffic.on(tool.host)[1:]
     state = launch_post.form()["state"]
     assert verify_post.form()["stored_state"] == state  # read back from the LMS's storage
 
