@@ -33,11 +33,11 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.e2e.e2e_browser import tool_frame
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_tool import ToolServer
 from tests.e2e.e2e_tool import database
@@ -170,14 +170,6 @@ def destination(person: str, kind: str) -> str:
     if kind == "deep-link":
         return "/trainer/deep-link"
     return "/mentor/" if person == "mentor" else "/trainer/"
-
-
-def tool_frame(page: Any, path: str) -> Any:
-    """The PeerReady iframe on ``page``, once it has loaded ``path``."""
-    frame = page.wait_for_selector("#tool-frame").content_frame()
-    frame.wait_for_url(lambda url: urlsplit(url).path == path)
-    frame.wait_for_load_state("load")
-    return frame
 
 
 @pytest.fixture

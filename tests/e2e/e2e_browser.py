@@ -8,12 +8,14 @@ request a page made so a test can show *how* a journey went (e.g. through Platfo
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Frame
 from playwright.sync_api import Page
 from playwright.sync_api import Request
@@ -23,6 +25,36 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 BLOCKING_IMPACTS = ("serious", "critical")
+
+
+# --- frames --------------------------------------------------------------------------------
+
+
+def tool_frame(
+    page: Page, path: str, selector: str = "#tool-frame", timeout_s: float = 15
+) -> Frame:
+    """The frame in ``selector`` once it has loaded a page at ``path`` (e.g. ``/mentor/``).
+
+    Polls the frame's own ``location`` rather than ``Frame.wait_for_url``: a launch moves the
+    cross-site iframe between sites (and renderer processes) several times within a second,
+    and Playwright's record of the frame's URL was seen to miss the last move.
+    """
+    deadline = time.monotonic() + timeout_s
+    inside = page.frame_locator(selector).locator(":root")
+    where = ""
+    while time.monotonic() < deadline:
+        try:
+            where = str(inside.evaluate("() => location.href", timeout=2000))
+        except PlaywrightError:
+            where = "(no document yet)"
+        if urlsplit(where).path == path:
+            frame = page.wait_for_selector(selector).content_frame()
+            assert frame is not None
+            frame.wait_for_load_state("load")
+            return frame
+        page.wait_for_timeout(100)
+    frames = [frame.url for frame in page.frames]
+    raise AssertionError(f"{selector} never reached {path}; it is at {where} (frames: {frames})")
 
 
 # --- screenshots -----------------------------------------------------------------------------

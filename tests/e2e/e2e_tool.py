@@ -26,6 +26,7 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy import make_url
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,13 +80,28 @@ def database(tmp: Path) -> Iterator[str]:
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            for stale in [*_databases_of_dead_runs(connection), name]:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)'))
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
+        admin.dispose()  # a fresh connection: the pooled one may be gone (server restarted)
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _databases_of_dead_runs(connection: Connection) -> list[str]:
+    """``peerready_e2e_<pid>`` databases whose run died before dropping them (pid gone)."""
+    names = connection.scalars(
+        text("SELECT datname FROM pg_database WHERE datname LIKE 'peerready\\_e2e\\_%'")
+    )
+    dead = []
+    for found in names:
+        pid = found.rsplit("_", 1)[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            dead.append(found)
+    return dead
 
 
 @contextmanager

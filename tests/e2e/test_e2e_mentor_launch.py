@@ -27,6 +27,7 @@ from tests.e2e.e2e_browser import Traffic
 from tests.e2e.e2e_browser import audit
 from tests.e2e.e2e_browser import overflows_horizontally
 from tests.e2e.e2e_browser import shot
+from tests.e2e.e2e_browser import tool_frame
 from tests.e2e.e2e_lms import COURSE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_lms import sub_for
@@ -135,8 +136,7 @@ def test_mentor_launches_and_reaches_peerready_by_keyboard_alone(
         pytest.fail("Tab never reached the 'PeerReady training' link on the course page")
     page.keyboard.press("Enter")
 
-    frame = page.wait_for_selector("#tool-frame").content_frame()
-    frame.wait_for_url(lambda url: urlsplit(url).path == "/mentor/")
+    frame = tool_frame(page, "/mentor/")
     assert_mentor_home(frame)
     assert_mentor_enrolled(tool_db, since)
 
