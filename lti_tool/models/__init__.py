@@ -1,5 +1,8 @@
 """Database models. Import every model module here so Alembic sees the whole schema."""
 
+from lti_tool.models.classroom import ClassroomAttachment
+from lti_tool.models.classroom import ClassroomSubmission
+from lti_tool.models.classroom import GoogleAccount
 from lti_tool.models.course import Context
 from lti_tool.models.course import ResourceLink
 from lti_tool.models.kv import KeyValueEntry
@@ -18,9 +21,12 @@ from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
     "CheckpointAnswer",
+    "ClassroomAttachment",
+    "ClassroomSubmission",
     "Context",
     "Deployment",
     "Enrollment",
+    "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
     "OutboxItem",
