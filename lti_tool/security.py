@@ -87,7 +87,11 @@ class FrameAncestors:
         from lti_tool.models import Platform
 
         try:
-            rows = db.session.execute(select(Platform.issuer, Platform.auth_login_url)).all()
+            # Classroom add-on tenants frame only their own visits' pages (see allow_framing_by).
+            rows = db.session.execute(
+                select(Platform.issuer, Platform.auth_login_url)
+                .where(Platform.registered_via != "classroom")
+            ).all()
         except SQLAlchemyError:  # no tables yet (before `flask db upgrade`): frame nothing
             db.session.rollback()
             return ()

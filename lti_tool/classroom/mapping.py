@@ -1,6 +1,6 @@
 """Record a Classroom visit as a launch: the same rows ``services.launches`` makes for LTI.
 
-A Platform per Workspace tenant (issuer ``google-classroom``, client id = the domain), one
+A Platform per Workspace tenant (issuer ``https://classroom.google.com``, client id = the domain), one
 Deployment under it, Context = course, ResourceLink = attachment (custom parameters as Deep
 Linking sets them), User keyed by the pseudonymous ``user_key``, Enrollment with the role
 Classroom reported. The session then holds an ordinary ``Launch``.
@@ -34,7 +34,11 @@ from lti_tool.services.launches import _get_or_create
 from lti_tool.services.programmes import TARGET_PARAM
 from lti_tool.services.xapi.launch_statements import emit_launch
 
-ISSUER = "google-classroom"
+# The issuer doubles as the xAPI account homePage, so it is Classroom's address. Classroom
+# platforms are left out of the registered frame-ancestors (security.FrameAncestors): Classroom
+# may frame only the pages of a Classroom visit.
+ISSUER = "https://classroom.google.com"
+REGISTERED_VIA = "classroom"
 DEPLOYMENT_ID = "classroom-addon"
 NO_DOMAIN = "no-workspace-domain"  # personal Google accounts have no ``hd``
 ROLE_LABELS = {Role.TRAINER: "classroom:teacher", Role.MENTOR: "classroom:student"}
@@ -44,7 +48,7 @@ def platform_for(session: Session, hosted_domain: str) -> Platform:
     """The tenant's Platform row (and its one Deployment), created at first use."""
     tenant = hosted_domain or NO_DOMAIN
     platform = _get_or_create(session, Platform, issuer=ISSUER, client_id=tenant, defaults={
-        "name": f"Google Classroom ({tenant})", "auth_login_url": "", "registered_via": "classroom",
+        "name": f"Google Classroom ({tenant})", "auth_login_url": "", "registered_via": REGISTERED_VIA,
     })
     _get_or_create(session, Deployment, platform_id=platform.id, deployment_id=DEPLOYMENT_ID)
     return platform

@@ -40,10 +40,10 @@ def course_roster(session: Session, context: Context, teacher: GoogleAccount) ->
     accounts.remember_refresh(teacher, credentials)
     session.commit()
     keys = {pupil.google_user_id: accounts.user_key(pupil.google_user_id) for pupil in pupils}
-    users = dict(session.execute(
+    users: dict[str, int] = dict(session.execute(
         select(User.sub, User.id).where(
             User.platform_id == context.deployment.platform_id, User.sub.in_(list(keys.values()))
         )
-    ).tuples().all())
+    ).all())
     return [RosterEntry(pupil.full_name, keys[pupil.google_user_id], users.get(keys[pupil.google_user_id]))
             for pupil in pupils]
