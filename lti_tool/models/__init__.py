@@ -4,6 +4,9 @@ from lti_tool.models.certification import Certification
 from lti_tool.models.certification import CertificationCheck
 from lti_tool.models.certification import CertificationEvent
 from lti_tool.models.certification import SupervisedPractice
+from lti_tool.models.classroom import ClassroomAttachment
+from lti_tool.models.classroom import ClassroomSubmission
+from lti_tool.models.classroom import GoogleAccount
 from lti_tool.models.course import Context
 from lti_tool.models.course import ResourceLink
 from lti_tool.models.kv import KeyValueEntry
@@ -30,11 +33,14 @@ __all__ = [
     "Certification",
     "CertificationCheck",
     "CertificationEvent",
+    "ClassroomAttachment",
+    "ClassroomSubmission",
     "Context",
     "CourseQuizSettings",
     "CourseSettings",
     "Deployment",
     "Enrollment",
+    "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
     "OutboxItem",
