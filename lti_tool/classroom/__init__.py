@@ -12,11 +12,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the CLI group and the grade hook on module completion."""
+    """Register the blueprint and the CLI group."""
     from lti_tool.classroom import cli
-    from lti_tool.classroom import grading
     from lti_tool.views import classroom as views
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.classroom_cli)
-    grading.install_completion_hook()

@@ -19,8 +19,6 @@ import google.auth.exceptions
 from flask import current_app
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
-from sqlalchemy import event
-from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,26 +76,23 @@ def queue_grade(session: Session, submission: ClassroomSubmission, points: float
     )
 
 
-def install_completion_hook() -> None:
-    """Queue Classroom grades whenever a module's completion is flushed (once per process)."""
-    if not event.contains(Session, "before_flush", _grade_completed_modules):
-        event.listen(Session, "before_flush", _grade_completed_modules)
+def on_module_completed(session: Session, row: ModuleProgress) -> None:
+    """Queue Classroom grades that a newly completed module changes (the caller commits)."""
+    for submission in _graded_submissions(session, row.user_id, row.context_id):
+        points = _points_after_completion(session, submission, row)
+        if points is not None:
+            queue_grade(session, submission, points)
 
 
-def _grade_completed_modules(session: Session, _context: Any, _instances: Any) -> None:
-    completed = [
-        row for row in (*session.new, *session.dirty)
-        if isinstance(row, ModuleProgress) and row.completed_at is not None
-        and inspect(row).attrs.completed_at.history.added
-    ]
-    if not completed:
-        return
-    with session.no_autoflush:
-        for row in completed:
-            for submission in _graded_submissions(session, row.user_id, row.context_id):
-                points = _points_after_completion(session, submission, row)
-                if points is not None:
-                    queue_grade(session, submission, points)
+def on_quiz_graded(
+    session: Session, user_id: int, context_id: int, quiz_id: str, scaled: float
+) -> None:
+    """Queue the quiz's grade on every Classroom attachment for that quiz (the caller commits)."""
+    for submission in _graded_submissions(session, user_id, context_id):
+        target = programmes.target_of(submission.attachment.resource_link)
+        if target is not None and (target.kind, target.id) == ("quiz", quiz_id):
+            assert submission.attachment.max_points is not None
+            queue_grade(session, submission, scaled * submission.attachment.max_points)
 
 
 def _graded_submissions(session: Session, user_id: int, context_id: int) -> list[ClassroomSubmission]:

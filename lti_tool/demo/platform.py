@@ -35,6 +35,7 @@ class DemoUser:
     name: str
     roles: tuple[str, ...]
     description: str
+    audience: str = "secondary"  # the wording and programme the course's link asks for
 
 
 USERS = {
@@ -142,7 +143,8 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         CLAIM + "target_link_uri": external_url("lti.launch"),
         CLAIM + "roles": list(user.roles),
         CLAIM + "context": COURSE,
-        CLAIM + "resource_link": {"id": f"demo-link-{resource}", "title": "PeerReady training"},
+        # One link per audience, as a school would place one activity for each group.
+        CLAIM + "resource_link": {"id": f"demo-link-{resource}-{user.audience}", "title": "PeerReady training"},
         CLAIM + "custom": custom,
         CLAIM + "tool_platform": {
             "guid": "peerready-demo",

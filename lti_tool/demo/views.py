@@ -90,7 +90,9 @@ def authorize() -> ResponseReturnValue:
     user = demo.USERS.get(user_key)
     if user is None:
         return "Demo platform: unknown login_hint", 400
-    custom = {} if resource in ("training", "deep-link") else {"peerready_target": resource}
+    custom = {"audience": user.audience}
+    if resource not in ("training", "deep-link"):
+        custom["peerready_target"] = resource
     token = demo.id_token(user, resource, params["nonce"], custom)
     return render_template(
         "demo/autopost.html",

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.classroom import grading as classroom_grading
 from lti_tool.models import CheckpointAnswer
 from lti_tool.models import Context
 from lti_tool.models import ModuleProgress
@@ -256,6 +257,7 @@ def _check_certification_if_completed(
     session: Session, row: ModuleProgress, was_complete: bool, resource_link_id: int | None
 ) -> None:
     if row.completed_at is not None and not was_complete:
+        classroom_grading.on_module_completed(session, row)
         achievements.check_certification(
             session, row.user_id, row.context_id, resource_link_id, row.completed_at
         )

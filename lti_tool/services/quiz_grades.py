@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.classroom import grading as classroom_grading
 from lti_tool.models import QuizAttempt
 from lti_tool.models import QuizGrade
 from lti_tool.models import ResourceLink
@@ -54,4 +55,8 @@ def on_attempt_finished(session: Session, attempt: QuizAttempt, graded_result: R
             session, user, link, grade.score_given, grade.score_maximum, grade.activity_progress,
             grade.grading_progress, grade.timestamp, tag=f"quiz:{attempt.quiz_id}",
         )
+    scaled = graded_result.score / graded_result.max_score if graded_result.max_score else 0.0
+    classroom_grading.on_quiz_graded(
+        session, attempt.user_id, attempt.context_id, attempt.quiz_id, scaled
+    )
     return grade

@@ -81,7 +81,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def lms() -> Iterator[SchoolLMS]:
-    with running(SchoolLMS()) as school:  # type: ignore[arg-type]  # any WSGI app with a url
+    with running(SchoolLMS()) as school:
         yield school  # type: ignore[misc]
 
 

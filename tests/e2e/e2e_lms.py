@@ -78,7 +78,7 @@ class SchoolLMS:
     """The platform's state and pages: a WSGI app for ``tests.support.http_server.running``."""
 
     tool_url: str = ""  # set once PeerReady is running
-    url: str = ""
+    base_url: str = ""  # set by tests.support.http_server.running
     client_id: str = "peerready-e2e"
     deployment_id: str = "e2e-deployment-1"
     key: SigningKey = field(default_factory=SigningKey)
@@ -87,22 +87,22 @@ class SchoolLMS:
     # --- what tests use --------------------------------------------------------------------
 
     def course_url(self, person: str) -> str:
-        return f"{self.url}/course?{urlencode({'as': person})}"
+        return f"{self.base_url}/course?{urlencode({'as': person})}"
 
     def activity_url(self, person: str, kind: str = "resource", storage: bool = True) -> str:
         """The page embedding PeerReady; ``storage=False`` offers no Platform Storage."""
         query = {"as": person, "kind": kind}
         if not storage:
             query["storage"] = "off"
-        return f"{self.url}/activity?{urlencode(query)}"
+        return f"{self.base_url}/activity?{urlencode(query)}"
 
     def registration_args(self) -> list[str]:
         """Arguments for ``flask platform add``, as a school's admin would type them."""
         return [
-            "--issuer", self.url, "--client-id", self.client_id,
-            "--auth-login-url", f"{self.url}/auth",
-            "--auth-token-url", f"{self.url}/token",
-            "--key-set-url", f"{self.url}/jwks",
+            "--issuer", self.base_url, "--client-id", self.client_id,
+            "--auth-login-url", f"{self.base_url}/auth",
+            "--auth-token-url", f"{self.base_url}/token",
+            "--key-set-url", f"{self.base_url}/jwks",
             "--deployment-id", self.deployment_id,
             "--name", "Test School Moodle",
         ]
@@ -151,7 +151,7 @@ class SchoolLMS:
             return _page("Not found", "<p>No such activity.</p>", 404)
         storage = request.args.get("storage") != "off"
         params = {
-            "iss": self.url,
+            "iss": self.base_url,
             "client_id": self.client_id,
             "lti_deployment_id": self.deployment_id,
             "login_hint": f"{person.key}|{kind}",
@@ -201,7 +201,7 @@ class SchoolLMS:
     def id_token(self, person: Person, kind: str, nonce: str) -> str:
         """Sign the launch as a platform does; a ``tampered`` one is altered after signing."""
         platform = TestPlatform(
-            issuer=self.url, client_id=self.client_id, deployment_id=self.deployment_id,
+            issuer=self.base_url, client_id=self.client_id, deployment_id=self.deployment_id,
             key=self.key,
         )
         claims = platform.claims(
@@ -221,7 +221,7 @@ class SchoolLMS:
             claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
             del claims[CLAIM + "resource_link"]
             claims[DEEP_LINKING + "deep_linking_settings"] = {
-                "deep_link_return_url": f"{self.url}/deep-link-return",
+                "deep_link_return_url": f"{self.base_url}/deep-link-return",
                 "accept_types": ["ltiResourceLink"],
                 "accept_presentation_document_targets": ["iframe", "window"],
                 "accept_multiple": True,
@@ -240,7 +240,7 @@ class SchoolLMS:
         keys = requests.get(f"{self.tool_url}/.well-known/jwks.json", timeout=5).json()
         kid = jwt.get_unverified_header(token).get("kid")
         key = next(jwt.PyJWK(k) for k in keys["keys"] if k.get("kid") == kid)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=self.url)
+        claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=self.base_url)
         self.received.deep_link_responses.append(claims)
         items = claims.get(DEEP_LINKING + "content_items", [])
         listed = "".join(f"<li>{escape(str(item.get('title', '')))}</li>" for item in items)
