@@ -52,12 +52,14 @@ USERS = {
             "Ava Khan",
             (ROLES + "Learner",),
             "A Year 5 pupil training as a playground buddy",
+            audience="primary",
         ),
         DemoUser(
             "staff-trainee",
             "Mr Jones",
             (ROLES + "Learner",),
             "A teacher learning to run the school's scheme",
+            audience="staff",
         ),
         DemoUser(
             "trainer",
@@ -144,7 +146,10 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         CLAIM + "roles": list(user.roles),
         CLAIM + "context": COURSE,
         # One link per audience, as a school would place one activity for each group.
-        CLAIM + "resource_link": {"id": f"demo-link-{resource}-{user.audience}", "title": "PeerReady training"},
+        CLAIM + "resource_link": {
+            "id": f"demo-link-{resource}-{user.audience}",
+            "title": "PeerReady training",
+        },
         CLAIM + "custom": custom,
         CLAIM + "tool_platform": {
             "guid": "peerready-demo",
@@ -165,4 +170,4 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         }
     jwk = private_jwk()
     pem = jwk.export_to_pem(private_key=True, password=None)
-    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": jwk.key_id})
+    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": jwk["kid"]})
