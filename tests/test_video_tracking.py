@@ -269,3 +269,24 @@ def test_player_events_become_valid_video_profile_statements(client: FlaskClient
     assert paused["result"]["extensions"][
         "https://w3id.org/xapi/video/extensions/played-segments"
     ] == "0[.]86.4"
+
+
+def test_checkpoint_answers_become_answered_statements(client: FlaskClient, token: str) -> None:
+    from ralph.models.xapi.base.statements import BaseXapiStatement
+
+    from lti_tool.models import StoredStatement
+
+    client.post(f"/mentor/modules/{CONFIDENTIALITY}/checkpoints/promise-not-to-tell?s={token}",
+                json={"choice": "promise"})
+    rows = [
+        row for row in db.session.scalars(select(StoredStatement))
+        if "/checkpoints/" in row.data["object"]["id"]
+    ]
+    assert len(rows) == 1
+    data = rows[0].data
+    BaseXapiStatement(**data)
+    assert data["verb"]["id"] == "http://adlnet.gov/expapi/verbs/answered"
+    assert data["result"]["response"] == "promise" and data["result"]["success"] is False
+    assert data["object"]["definition"]["interactionType"] == "choice"
+    parents = data["context"]["contextActivities"]["parent"]
+    assert parents[0]["id"].endswith(f"/xapi/modules/{CONFIDENTIALITY}")

@@ -38,8 +38,18 @@ from modules.errors import InvalidProgress
 from modules.model import Module
 
 EVENT_TYPES = frozenset(
-    {"initialized", "played", "paused", "seeked", "ratechange", "ended", "interacted",
-     "captions", "checkpoint", "terminated"}
+    {
+        "initialized",
+        "played",
+        "paused",
+        "seeked",
+        "ratechange",
+        "ended",
+        "interacted",
+        "captions",
+        "checkpoint",
+        "terminated",
+    }
 )
 MAX_EVENTS = 500  # per report; a player sends a handful every few seconds
 MAX_DETAIL_KEYS = 8
@@ -174,11 +184,15 @@ def _detail(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > MAX_DETAIL_KEYS:
-        raise InvalidProgress(f"{where}.detail must be an object with at most {MAX_DETAIL_KEYS} keys")
+        raise InvalidProgress(
+            f"{where}.detail must be an object with at most {MAX_DETAIL_KEYS} keys"
+        )
     for key, item in value.items():
         ok = isinstance(item, bool | int | float) or (isinstance(item, str) and len(item) <= 64)
         if not (_ID.match(key) and ok):
-            raise InvalidProgress(f"{where}.detail.{key[:20]} must be a short text, number or true/false")
+            raise InvalidProgress(
+                f"{where}.detail.{key[:20]} must be a short text, number or true/false"
+            )
     return dict(value)
 
 
@@ -188,7 +202,9 @@ def _detail(value: Any, where: str) -> dict[str, Any]:
 def find(session: Session, user_id: int, context_id: int, module_id: str) -> ModuleProgress | None:
     """The learner's progress row for a module in a course, if they have started it."""
     return session.scalars(
-        select(ModuleProgress).filter_by(user_id=user_id, context_id=context_id, module_id=module_id)
+        select(ModuleProgress).filter_by(
+            user_id=user_id, context_id=context_id, module_id=module_id
+        )
     ).first()
 
 
@@ -223,7 +239,11 @@ def status_of(row: ModuleProgress | None, module: Module) -> Status:
 
 
 def record_report(
-    session: Session, user_id: int, context_id: int, module: Module, report: Report,
+    session: Session,
+    user_id: int,
+    context_id: int,
+    module: Module,
+    report: Report,
     resource_link_id: int | None = None,
 ) -> Status:
     """Store a report's new events and merge its segments into the learner's progress.
@@ -236,7 +256,11 @@ def record_report(
     counted = countable_segments(stored, report.segments, module)
     coverage = core.measure(counted, module.duration_seconds)
     row.segments = core.segments_to_json(coverage.segments)
-    row.covered_seconds, row.share, row.furthest = coverage.seconds, coverage.share, coverage.furthest
+    row.covered_seconds, row.share, row.furthest = (
+        coverage.seconds,
+        coverage.share,
+        coverage.furthest,
+    )
     latest = sorted(new_events, key=lambda event: event.occurred_at)
     positions = [e.position for e in latest if e.position is not None]
     if positions:
@@ -264,8 +288,12 @@ def _check_certification_if_completed(
 
 
 def _emit_statements(
-    session: Session, row: ModuleProgress, module: Module, player_session: str,
-    new_events: list[PlayerEvent], was_complete: bool,
+    session: Session,
+    row: ModuleProgress,
+    module: Module,
+    player_session: str,
+    new_events: list[PlayerEvent],
+    was_complete: bool,
 ) -> None:
     """xAPI Video Profile statements for the new events, in the same transaction."""
     user, context = session.get(User, row.user_id), session.get(Context, row.context_id)
@@ -275,8 +303,14 @@ def _emit_statements(
     ref = f"module:{row.user_id}:{row.context_id}:{module.id}"
     for event in sorted(new_events, key=lambda e: e.occurred_at):
         statement = video_events.statement_for(
-            viewing, event.type, event.position, event.from_position, event.to_position,
-            dict(event.detail or {}), played, row.share,
+            viewing,
+            event.type,
+            event.position,
+            event.from_position,
+            event.to_position,
+            dict(event.detail or {}),
+            played,
+            row.share,
         )
         if statement is not None:
             recording.emit(session, viewing.ctx, statement, ref=ref)
@@ -304,25 +338,51 @@ def countable_segments(
 
 
 def answer(
-    session: Session, user_id: int, context_id: int, module: Module,
-    checkpoint_id: str, choice_id: str | None, resource_link_id: int | None = None,
+    session: Session,
+    user_id: int,
+    context_id: int,
+    module: Module,
+    checkpoint_id: str,
+    choice_id: str | None,
+    resource_link_id: int | None = None,
 ) -> tuple[Answer, Status]:
     """Check and keep a checkpoint answer; raise InvalidAnswer for an unknown checkpoint/choice."""
     result = answer_checkpoint(module, checkpoint_id, choice_id)
     row = _locked_row(session, user_id, context_id, module.id)
-    session.add(CheckpointAnswer(
-        user_id=user_id, context_id=context_id, module_id=module.id,
-        checkpoint_id=result.checkpoint_id, choice_id=result.choice_id, correct=result.correct,
-    ))
+    session.add(
+        CheckpointAnswer(
+            user_id=user_id,
+            context_id=context_id,
+            module_id=module.id,
+            checkpoint_id=result.checkpoint_id,
+            choice_id=result.choice_id,
+            correct=result.correct,
+        )
+    )
     answered = set(row.answered_checkpoints or ())
     if result.checkpoint_id not in answered:
         row.answered_checkpoints = sorted(answered | {result.checkpoint_id})
     was_complete = row.completed_at is not None
     _complete_if_due(row, module)
     row.updated_at = utcnow()
+    _emit_checkpoint_statement(session, row, module, result)
     _check_certification_if_completed(session, row, was_complete, resource_link_id)
     session.commit()
     return result, status_of(row, module)
+
+
+def _emit_checkpoint_statement(
+    session: Session, row: ModuleProgress, module: Module, result: Answer
+) -> None:
+    user, context = session.get(User, row.user_id), session.get(Context, row.context_id)
+    assert user is not None and context is not None
+    viewing = video_events.video_session(session, user, context, module, "checkpoints")
+    statement = video_events.checkpoint_answered(
+        viewing, module, result.checkpoint_id, result.choice_id, result.correct
+    )
+    recording.emit(
+        session, viewing.ctx, statement, ref=f"module:{row.user_id}:{row.context_id}:{module.id}"
+    )
 
 
 def _complete_if_due(row: ModuleProgress, module: Module) -> None:
@@ -342,8 +402,15 @@ def _locked_row(session: Session, user_id: int, context_id: int, module_id: str)
     row = session.scalars(query).first()
     if row is not None:
         return row
-    row = ModuleProgress(**keys, segments=[], answered_checkpoints=[], covered_seconds=0.0,
-                         share=0.0, furthest=0.0, playback_speed=1.0)
+    row = ModuleProgress(
+        **keys,
+        segments=[],
+        answered_checkpoints=[],
+        covered_seconds=0.0,
+        share=0.0,
+        furthest=0.0,
+        playback_speed=1.0,
+    )
     try:
         with session.begin_nested():
             session.add(row)
@@ -357,13 +424,15 @@ def _store_new_events(
 ) -> list[PlayerEvent]:
     if not report.events:
         return []
-    seen = set(session.scalars(
-        select(VideoEvent.event_id).where(
-            VideoEvent.user_id == user_id,
-            VideoEvent.player_session == report.player_session,
-            VideoEvent.event_id.in_([event.id for event in report.events]),
+    seen = set(
+        session.scalars(
+            select(VideoEvent.event_id).where(
+                VideoEvent.user_id == user_id,
+                VideoEvent.player_session == report.player_session,
+                VideoEvent.event_id.in_([event.id for event in report.events]),
+            )
         )
-    ))
+    )
     new: list[PlayerEvent] = []
     for event in report.events:
         if event.id in seen:
@@ -371,13 +440,22 @@ def _store_new_events(
         seen.add(event.id)
         try:
             with session.begin_nested():
-                session.add(VideoEvent(
-                    user_id=user_id, context_id=context_id, module_id=module_id,
-                    player_session=report.player_session, event_id=event.id, type=event.type,
-                    position=event.position, from_position=event.from_position,
-                    to_position=event.to_position, speed=event.speed,
-                    detail=dict(event.detail or {}), occurred_at=event.occurred_at,
-                ))
+                session.add(
+                    VideoEvent(
+                        user_id=user_id,
+                        context_id=context_id,
+                        module_id=module_id,
+                        player_session=report.player_session,
+                        event_id=event.id,
+                        type=event.type,
+                        position=event.position,
+                        from_position=event.from_position,
+                        to_position=event.to_position,
+                        speed=event.speed,
+                        detail=dict(event.detail or {}),
+                        occurred_at=event.occurred_at,
+                    )
+                )
         except IntegrityError:  # a concurrent retry of the same post stored it first
             continue
         new.append(event)

@@ -65,7 +65,8 @@ def course(platform_id: int, lti_context_id: str, title: str) -> Activity:
 def resource_link(course_activity: Activity, lti_resource_link_id: str, title: str) -> Activity:
     """A PeerReady placement in a course: what a launch opens (the cmi5-style AU)."""
     return Activity(
-        f"{course_activity.id}/links/{quote(lti_resource_link_id, safe='')}", v.MODULE,
+        f"{course_activity.id}/links/{quote(lti_resource_link_id, safe='')}",
+        v.MODULE,
         title or "PeerReady",
     )
 
@@ -90,11 +91,30 @@ def question(
 ) -> Activity:
     """One decision in a scenario: a choice interaction with its options (id, text)."""
     return Activity(
-        _iri("quizzes", quiz_id, "steps", step_id), v.INTERACTION, prompt[:255], prompt,
+        _iri("quizzes", quiz_id, "steps", step_id),
+        v.INTERACTION,
+        prompt[:255],
+        prompt,
         {
             "interactionType": "choice",
             "choices": [{"id": cid, "description": {LANGUAGE: text}} for cid, text in choices],
         },
+    )
+
+
+def checkpoint(
+    module_id: str, checkpoint_id: str, prompt: str, choices: Sequence[tuple[str, str]]
+) -> Activity:
+    """An in-video checkpoint: a choice question, or a reflection (free text) when no choices."""
+    extra: dict[str, Any] = {"interactionType": "choice" if choices else "long-fill-in"}
+    if choices:
+        extra["choices"] = [{"id": cid, "description": {LANGUAGE: text}} for cid, text in choices]
+    return Activity(
+        _iri("modules", module_id, "checkpoints", checkpoint_id),
+        v.INTERACTION,
+        prompt[:255],
+        prompt,
+        extra,
     )
 
 

@@ -101,10 +101,15 @@ def target_for(session: Session, destination: str) -> LrsTarget | None:
     if endpoint is None:
         return None
     return LrsTarget(
-        destination=destination, url=endpoint.url, auth=endpoint.auth,
+        destination=destination,
+        url=endpoint.url,
+        auth=endpoint.auth,
         username=endpoint.username,
-        secret=decrypt_text(SECRET_SALT, endpoint.secret_encrypted) if endpoint.secret_encrypted else "",
-        token_url=endpoint.token_url, scope=endpoint.scope,
+        secret=decrypt_text(SECRET_SALT, endpoint.secret_encrypted)
+        if endpoint.secret_encrypted
+        else "",
+        token_url=endpoint.token_url,
+        scope=endpoint.scope,
         timeout=float(current_app.config.get("LRS_TIMEOUT_SECONDS", 10)),
     )
 
@@ -127,9 +132,12 @@ def add_endpoint(session: Session, platform: Platform, form: dict[str, Any]) -> 
         platform_id=platform.id,
         deployment_id=int(deployment_id) if deployment_id else None,
         name=str(form.get("name", "")).strip()[:255],
-        url=url, auth=auth, username=str(form.get("username", "")).strip()[:255],
+        url=url,
+        auth=auth,
+        username=str(form.get("username", "")).strip()[:255],
         secret_encrypted=encrypt_text(SECRET_SALT, secret) if secret else "",
-        token_url=token_url, scope=str(form.get("scope", "")).strip()[:255],
+        token_url=token_url,
+        scope=str(form.get("scope", "")).strip()[:255],
     )
     session.add(endpoint)
     session.commit()
@@ -166,6 +174,10 @@ def school_destinations(session: Session, platform: Platform) -> list[str]:
 
 def endpoints_for_any_deployment(session: Session, platform_id: int) -> list[LrsEndpoint]:
     """All the school's endpoints, whichever deployment they serve."""
-    return list(session.scalars(
-        select(LrsEndpoint).where(LrsEndpoint.platform_id == platform_id).order_by(LrsEndpoint.id)
-    ))
+    return list(
+        session.scalars(
+            select(LrsEndpoint)
+            .where(LrsEndpoint.platform_id == platform_id)
+            .order_by(LrsEndpoint.id)
+        )
+    )

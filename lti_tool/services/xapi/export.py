@@ -17,7 +17,9 @@ PAGE = 500
 
 
 def stored_statements(
-    session: Session, since: datetime | None = None, until: datetime | None = None,
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
     course: str | None = None,
 ) -> Iterator[dict[str, object]]:
     """Stored statements in timestamp order; ``course`` is an LTI context id."""

@@ -24,9 +24,13 @@ def emit_launch(
     session: Session, user: User, context: Context, link: ResourceLink | None, launch_id: str
 ) -> None:
     """Add the launch's ``launched`` and ``initialized`` statements to ``session``."""
-    ctx = context_for(session, user, context, resource_link=link,
-                      session_id=session_id_for(launch_id))
-    target = (activities.resource_link(ctx.course, link.lti_resource_link_id, link.title)
-              if link is not None else ctx.course)
+    ctx = context_for(
+        session, user, context, resource_link=link, session_id=session_id_for(launch_id)
+    )
+    target = (
+        activities.resource_link(ctx.course, link.lti_resource_link_id, link.title)
+        if link is not None
+        else ctx.course
+    )
     emit(session, ctx, statements.launched(ctx, target))
     emit(session, ctx, statements.initialized(ctx, target))

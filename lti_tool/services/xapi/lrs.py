@@ -44,11 +44,15 @@ class TokenCache:
             cached = self._tokens.get(key)
             if cached and cached[1] > time.monotonic():
                 return cached[0]
-        client = OAuth2Session(client=BackendApplicationClient(client_id=target.username),
-                               scope=target.scope.split() or None)
+        client = OAuth2Session(
+            client=BackendApplicationClient(client_id=target.username),
+            scope=target.scope.split() or None,
+        )
         found = client.fetch_token(
-            token_url=target.token_url, client_id=target.username,
-            client_secret=target.secret, timeout=target.timeout,
+            token_url=target.token_url,
+            client_id=target.username,
+            client_secret=target.secret,
+            timeout=target.timeout,
         )
         lifetime = float(found.get("expires_in", 300))
         with self._lock:
@@ -78,7 +82,10 @@ class LrsClient:
         elif target.username or target.secret:
             auth = (target.username, target.secret)
         response = self.http.post(
-            target.statements_url(), data=json.dumps(statements), headers=headers, auth=auth,
+            target.statements_url(),
+            data=json.dumps(statements),
+            headers=headers,
+            auth=auth,
             timeout=target.timeout,
         )
         if response.status_code == 401 and target.auth == "oauth2":

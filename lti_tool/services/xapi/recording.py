@@ -53,8 +53,13 @@ def registration_for(session: Session, enrollment: Enrollment) -> uuid.UUID:
 
 
 def context_for(
-    session: Session, user: User, context: Context, *, resource_link: ResourceLink | None = None,
-    module: Activity | None = None, session_id: uuid.UUID | None = None,
+    session: Session,
+    user: User,
+    context: Context,
+    *,
+    resource_link: ResourceLink | None = None,
+    module: Activity | None = None,
+    session_id: uuid.UUID | None = None,
 ) -> StatementContext:
     """The ``StatementContext`` for ``user`` in course ``context`` (optionally a link, a module)."""
     platform: Platform = user.platform
@@ -81,28 +86,47 @@ def context_for(
     )
 
 
-def emit(session: Session, ctx: StatementContext, statement: Statement, ref: str | None = None) -> None:
+def emit(
+    session: Session, ctx: StatementContext, statement: Statement, ref: str | None = None
+) -> None:
     """Queue ``statement`` for each of the school's LRSs, or keep it in PeerReady's store."""
     _record(session, statement, ctx.platform_id, ctx.deployment_id, ctx.context_id, ref)
 
 
 def _record(
-    session: Session, statement: Statement, platform_id: int | None, deployment_id: int | None,
-    context_id: int | None, ref: str | None, destinations: Iterable[str] | None = None,
+    session: Session,
+    statement: Statement,
+    platform_id: int | None,
+    deployment_id: int | None,
+    context_id: int | None,
+    ref: str | None,
+    destinations: Iterable[str] | None = None,
 ) -> None:
     if destinations is None:
         destinations = destinations_for(session, platform_id, deployment_id) if platform_id else []
     targets = list(destinations)
     if not targets:
-        session.add(StoredStatement(
-            id=str(statement.id), platform_id=platform_id, context_id=context_id, ref=ref,
-            verb=statement.verb, timestamp=statement.timestamp, data=statement.data,
-        ))
+        session.add(
+            StoredStatement(
+                id=str(statement.id),
+                platform_id=platform_id,
+                context_id=context_id,
+                ref=ref,
+                verb=statement.verb,
+                timestamp=statement.timestamp,
+                data=statement.data,
+            )
+        )
         return
     for destination in targets:
         outbox.enqueue(
-            session, kind=KIND, destination=destination, item_id=str(statement.id),
-            payload={"statement": statement.data}, platform_id=platform_id, ref=ref,
+            session,
+            kind=KIND,
+            destination=destination,
+            item_id=str(statement.id),
+            payload={"statement": statement.data},
+            platform_id=platform_id,
+            ref=ref,
         )
 
 
@@ -115,11 +139,20 @@ def void(session: Session, ref: str, authority: dict[str, Any]) -> int:
     """
     made = 0
     stored = session.scalars(
-        select(StoredStatement).where(StoredStatement.ref == ref, StoredStatement.verb != v.VOIDED.id)
+        select(StoredStatement).where(
+            StoredStatement.ref == ref, StoredStatement.verb != v.VOIDED.id
+        )
     ).all()
     for original in stored:
-        _record(session, voided(original.id, authority), original.platform_id, None,
-                original.context_id, f"void:{ref}", destinations=())
+        _record(
+            session,
+            voided(original.id, authority),
+            original.platform_id,
+            None,
+            original.context_id,
+            f"void:{ref}",
+            destinations=(),
+        )
         made += 1
     queued = session.scalars(
         select(OutboxItem)
@@ -130,13 +163,22 @@ def void(session: Session, ref: str, authority: dict[str, Any]) -> int:
     for item in queued:
         by_statement.setdefault(item.item_id, []).append(item)
     for statement_id, items in by_statement.items():
-        _record(session, voided(statement_id, authority), items[0].platform_id, None, None,
-                f"void:{ref}", destinations=[i.destination for i in items])
+        _record(
+            session,
+            voided(statement_id, authority),
+            items[0].platform_id,
+            None,
+            None,
+            f"void:{ref}",
+            destinations=[i.destination for i in items],
+        )
         made += 1
     return made
 
 
 def tool_authority() -> dict[str, Any]:
     """PeerReady itself as an xAPI Agent: the actor of voiding statements."""
-    return {"objectType": "Agent", "account": {"homePage": activities.activity_base(),
-                                               "name": "peerready"}}
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": activities.activity_base(), "name": "peerready"},
+    }

@@ -40,8 +40,12 @@ class StatementContext:
     session_id: uuid.UUID | None = None  # the cmi5 session: one per launch
     language: str = activities.LANGUAGE
 
-    def as_json(self, categories: Sequence[str] = (), extensions: dict[str, Any] | None = None,
-                parent: Activity | None = None) -> dict[str, Any]:
+    def as_json(
+        self,
+        categories: Sequence[str] = (),
+        extensions: dict[str, Any] | None = None,
+        parent: Activity | None = None,
+    ) -> dict[str, Any]:
         grouping = [activities.programme().reference(), self.course.reference()]
         parents = [a.reference() for a in (parent or self.module,) if a is not None]
         if parent is not None and self.module is not None and parent.id != self.module.id:
@@ -93,8 +97,14 @@ class Statement:
 
 
 def build(
-    ctx: StatementContext, verb: v.Verb, obj: dict[str, Any], *, context: dict[str, Any],
-    result: dict[str, Any] | None = None, model: str = BASE, timestamp: datetime | None = None,
+    ctx: StatementContext,
+    verb: v.Verb,
+    obj: dict[str, Any],
+    *,
+    context: dict[str, Any],
+    result: dict[str, Any] | None = None,
+    model: str = BASE,
+    timestamp: datetime | None = None,
 ) -> Statement:
     """Assemble, validate (``model`` and the base model) and return a statement."""
     when = timestamp or utcnow()
@@ -129,43 +139,72 @@ def iso_duration(duration: timedelta) -> str:
 
 # cmi5-style session statements: one launch is one session of the resource link (the AU).
 
+
 def launched(ctx: StatementContext, link: Activity, launch_mode: str = "Normal") -> Statement:
     """The platform launched PeerReady for this learner."""
     extensions = {"https://w3id.org/xapi/cmi5/context/extensions/launchmode": launch_mode}
-    return build(ctx, v.LAUNCHED, link.as_json(),
-                 context=ctx.as_json([v.CMI5_CATEGORY], extensions, parent=ctx.course))
+    return build(
+        ctx,
+        v.LAUNCHED,
+        link.as_json(),
+        context=ctx.as_json([v.CMI5_CATEGORY], extensions, parent=ctx.course),
+    )
 
 
 def initialized(ctx: StatementContext, link: Activity) -> Statement:
     """PeerReady is ready for the learner (the session has started)."""
-    return build(ctx, v.INITIALIZED, link.as_json(),
-                 context=ctx.as_json([v.CMI5_CATEGORY], parent=ctx.course))
+    return build(
+        ctx,
+        v.INITIALIZED,
+        link.as_json(),
+        context=ctx.as_json([v.CMI5_CATEGORY], parent=ctx.course),
+    )
 
 
 def terminated(ctx: StatementContext, link: Activity, duration: timedelta) -> Statement:
     """The session ended, after ``duration``."""
-    return build(ctx, v.TERMINATED, link.as_json(), result={"duration": iso_duration(duration)},
-                 context=ctx.as_json([v.CMI5_CATEGORY], parent=ctx.course))
+    return build(
+        ctx,
+        v.TERMINATED,
+        link.as_json(),
+        result={"duration": iso_duration(duration)},
+        context=ctx.as_json([v.CMI5_CATEGORY], parent=ctx.course),
+    )
 
 
 def completed(ctx: StatementContext, activity: Activity, duration: timedelta) -> Statement:
     """The learner completed a module or the whole placement."""
-    return build(ctx, v.COMPLETED, activity.as_json(),
-                 result={"completion": True, "duration": iso_duration(duration)},
-                 context=ctx.as_json([v.CMI5_CATEGORY]))
+    return build(
+        ctx,
+        v.COMPLETED,
+        activity.as_json(),
+        result={"completion": True, "duration": iso_duration(duration)},
+        context=ctx.as_json([v.CMI5_CATEGORY]),
+    )
 
 
 # Quizzes: attempted, one answered per decision, then passed or failed.
 
+
 def quiz_attempted(ctx: StatementContext, quiz: Activity, attempt_id: str) -> Statement:
     """The learner started an attempt at a scenario quiz."""
-    return build(ctx, v.ATTEMPTED, quiz.as_json(),
-                 context=ctx.as_json(extensions={activities.extension("attempt-id"): attempt_id}))
+    return build(
+        ctx,
+        v.ATTEMPTED,
+        quiz.as_json(),
+        context=ctx.as_json(extensions={activities.extension("attempt-id"): attempt_id}),
+    )
 
 
 def question_answered(
-    ctx: StatementContext, quiz: Activity, question: Activity, attempt_id: str,
-    response_ids: Sequence[str], success: bool, score: Score, scene_path: Sequence[str],
+    ctx: StatementContext,
+    quiz: Activity,
+    question: Activity,
+    attempt_id: str,
+    response_ids: Sequence[str],
+    success: bool,
+    score: Score,
+    scene_path: Sequence[str],
 ) -> Statement:
     """The learner made a decision: response, success, score, and the scene path so far."""
     result = {
@@ -177,40 +216,83 @@ def question_answered(
         activities.extension("attempt-id"): attempt_id,
         activities.extension("scene-path"): list(scene_path),
     }
-    return build(ctx, v.ANSWERED, question.as_json(), result=result,
-                 context=ctx.as_json(extensions=extensions, parent=quiz))
+    return build(
+        ctx,
+        v.ANSWERED,
+        question.as_json(),
+        result=result,
+        context=ctx.as_json(extensions=extensions, parent=quiz),
+    )
 
 
 def quiz_finished(
-    ctx: StatementContext, quiz: Activity, attempt_id: str, score: Score, passed: bool,
+    ctx: StatementContext,
+    quiz: Activity,
+    attempt_id: str,
+    score: Score,
+    passed: bool,
     duration: timedelta,
 ) -> Statement:
     """The attempt ended: ``passed`` or ``failed``, with the scaled score."""
     result = {
-        "score": score.as_json(), "success": passed, "completion": True,
+        "score": score.as_json(),
+        "success": passed,
+        "completion": True,
         "duration": iso_duration(duration),
     }
-    return build(ctx, v.PASSED if passed else v.FAILED, quiz.as_json(), result=result,
-                 context=ctx.as_json(extensions={activities.extension("attempt-id"): attempt_id}))
+    return build(
+        ctx,
+        v.PASSED if passed else v.FAILED,
+        quiz.as_json(),
+        result=result,
+        context=ctx.as_json(extensions={activities.extension("attempt-id"): attempt_id}),
+    )
+
+
+def checkpoint_answered(
+    ctx: StatementContext,
+    module: Activity,
+    checkpoint: Activity,
+    choice_id: str | None,
+    correct: bool | None,
+) -> Statement:
+    """The learner answered an in-video checkpoint (``success`` only for choice questions)."""
+    result: dict[str, Any] = {"response": choice_id or "", "completion": True}
+    if correct is not None:
+        result["success"] = correct
+    return build(
+        ctx, v.ANSWERED, checkpoint.as_json(), result=result, context=ctx.as_json(parent=module)
+    )
 
 
 # Certification (Open Badges profile).
 
+
 def badge_earned(ctx: StatementContext, badge: Activity, assertion_url: str) -> Statement:
     """The learner earned a badge; the assertion URL is in the result."""
-    return build(ctx, v.EARNED, badge.as_json(),
-                 result={"extensions": {v.BADGE_ASSERTION: {"@id": assertion_url}}},
-                 context=ctx.as_json())
+    return build(
+        ctx,
+        v.EARNED,
+        badge.as_json(),
+        result={"extensions": {v.BADGE_ASSERTION: {"@id": assertion_url}}},
+        context=ctx.as_json(),
+    )
 
 
 def badge_revoked(
     ctx: StatementContext, badge: Activity, assertion_url: str, reason: str
 ) -> Statement:
     """A badge was taken back (PeerReady's own verb: the profile has none)."""
-    return build(ctx, v.Verb(activities.own_verb("revoked"), "revoked"), badge.as_json(),
-                 result={"response": reason[:500],
-                         "extensions": {v.BADGE_ASSERTION: {"@id": assertion_url}}},
-                 context=ctx.as_json())
+    return build(
+        ctx,
+        v.Verb(activities.own_verb("revoked"), "revoked"),
+        badge.as_json(),
+        result={
+            "response": reason[:500],
+            "extensions": {v.BADGE_ASSERTION: {"@id": assertion_url}},
+        },
+        context=ctx.as_json(),
+    )
 
 
 def voided(original_id: str, authority: dict[str, Any]) -> Statement:

@@ -62,8 +62,11 @@ def _browsing_with(session: VideoSession, extra: dict[str, Any]) -> dict[str, An
 def _position(
     time: float, played: Sequence[tuple[float, float]], progress: float
 ) -> dict[str, Any]:
-    return {v.VIDEO_TIME: time, v.VIDEO_PLAYED_SEGMENTS: segments(played),
-            v.VIDEO_PROGRESS: progress}
+    return {
+        v.VIDEO_TIME: time,
+        v.VIDEO_PLAYED_SEGMENTS: segments(played),
+        v.VIDEO_PROGRESS: progress,
+    }
 
 
 def video_initialized(session: VideoSession, cc_language: str | None = None) -> Statement:
@@ -71,31 +74,52 @@ def video_initialized(session: VideoSession, cc_language: str | None = None) -> 
     extra: dict[str, Any] = {}
     if cc_language:
         extra[v.VIDEO_CC_LANGUAGE] = cc_language
-    return build(session.ctx, v.INITIALIZED, session.video.as_json(),
-                 context=_browsing_with(session, extra), model=models.VIDEO_INITIALIZED)
+    return build(
+        session.ctx,
+        v.INITIALIZED,
+        session.video.as_json(),
+        context=_browsing_with(session, extra),
+        model=models.VIDEO_INITIALIZED,
+    )
 
 
 def video_played(session: VideoSession, time: float) -> Statement:
     """Playback started or resumed at ``time``."""
-    return build(session.ctx, v.PLAYED, session.video.as_json(),
-                 result={"extensions": {v.VIDEO_TIME: time}},
-                 context=_context(session), model=models.VIDEO_PLAYED)
+    return build(
+        session.ctx,
+        v.PLAYED,
+        session.video.as_json(),
+        result={"extensions": {v.VIDEO_TIME: time}},
+        context=_context(session),
+        model=models.VIDEO_PLAYED,
+    )
 
 
 def video_paused(
     session: VideoSession, time: float, played: Sequence[tuple[float, float]], progress: float
 ) -> Statement:
     """Playback paused at ``time``."""
-    return build(session.ctx, v.PAUSED, session.video.as_json(),
-                 result={"extensions": _position(time, played, progress)},
-                 context=_browsing(session), model=models.VIDEO_PAUSED)
+    return build(
+        session.ctx,
+        v.PAUSED,
+        session.video.as_json(),
+        result={"extensions": _position(time, played, progress)},
+        context=_browsing(session),
+        model=models.VIDEO_PAUSED,
+    )
 
 
 def video_seeked(session: VideoSession, time_from: float, time_to: float) -> Statement:
     """The viewer moved from ``time_from`` to ``time_to``."""
     result = {"extensions": {v.VIDEO_TIME_FROM: time_from, v.VIDEO_TIME_TO: time_to}}
-    return build(session.ctx, v.SEEKED, session.video.as_json(), result=result,
-                 context=_context(session), model=models.VIDEO_SEEKED)
+    return build(
+        session.ctx,
+        v.SEEKED,
+        session.video.as_json(),
+        result=result,
+        context=_context(session),
+        model=models.VIDEO_SEEKED,
+    )
 
 
 def video_captions_toggled(
@@ -103,28 +127,48 @@ def video_captions_toggled(
 ) -> Statement:
     """The viewer turned captions on or off (``interacted``)."""
     result = {"extensions": {v.VIDEO_TIME: time, v.VIDEO_CC_ENABLED: enabled}}
-    return build(session.ctx, v.INTERACTED, session.video.as_json(), result=result,
-                 context=_context(session, **{v.VIDEO_CC_LANGUAGE: language}),
-                 model=models.VIDEO_CAPTIONS)
+    return build(
+        session.ctx,
+        v.INTERACTED,
+        session.video.as_json(),
+        result=result,
+        context=_context(session, **{v.VIDEO_CC_LANGUAGE: language}),
+        model=models.VIDEO_CAPTIONS,
+    )
 
 
 def video_completed(
-    session: VideoSession, time: float, played: Sequence[tuple[float, float]], progress: float,
+    session: VideoSession,
+    time: float,
+    played: Sequence[tuple[float, float]],
+    progress: float,
     watched: timedelta,
 ) -> Statement:
     """The viewer watched enough of the video to complete it."""
     result = {
-        "completion": True, "duration": iso_duration(watched),
+        "completion": True,
+        "duration": iso_duration(watched),
         "extensions": _position(time, played, progress),
     }
-    return build(session.ctx, v.COMPLETED, session.video.as_json(), result=result,
-                 context=_browsing(session), model=models.VIDEO_COMPLETED)
+    return build(
+        session.ctx,
+        v.COMPLETED,
+        session.video.as_json(),
+        result=result,
+        context=_browsing(session),
+        model=models.VIDEO_COMPLETED,
+    )
 
 
 def video_terminated(
     session: VideoSession, time: float, played: Sequence[tuple[float, float]], progress: float
 ) -> Statement:
     """The viewer left the player."""
-    return build(session.ctx, v.TERMINATED, session.video.as_json(),
-                 result={"extensions": _position(time, played, progress)},
-                 context=_browsing(session), model=models.VIDEO_TERMINATED)
+    return build(
+        session.ctx,
+        v.TERMINATED,
+        session.video.as_json(),
+        result={"extensions": _position(time, played, progress)},
+        context=_browsing(session),
+        model=models.VIDEO_TERMINATED,
+    )

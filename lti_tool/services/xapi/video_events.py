@@ -16,6 +16,7 @@ from lti_tool.models import Context
 from lti_tool.models import User
 from lti_tool.services.xapi import activities
 from lti_tool.services.xapi import recording
+from lti_tool.services.xapi import statements
 from lti_tool.services.xapi import video
 from lti_tool.services.xapi.statements import Statement
 from modules.model import Module
@@ -76,3 +77,21 @@ def completed(
 ) -> Statement:
     """The statement for reaching the module's completion threshold."""
     return video.video_completed(viewing, time, played, progress, timedelta(seconds=watched))
+
+
+def checkpoint_answered(
+    viewing: video.VideoSession,
+    module: Module,
+    checkpoint_id: str,
+    choice_id: str | None,
+    correct: bool | None,
+) -> Statement:
+    """The statement for an answered in-video checkpoint."""
+    point = next(c for c in module.checkpoints if c.id == checkpoint_id)
+    activity = activities.checkpoint(
+        module.id, point.id, point.prompt, [(c.id, c.text) for c in point.choices]
+    )
+    module_activity = activities.module(module.id, module.title, module.summary)
+    return statements.checkpoint_answered(
+        viewing.ctx, module_activity, activity, choice_id, correct
+    )
