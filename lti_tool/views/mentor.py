@@ -6,9 +6,11 @@ import mimetypes
 from typing import Any
 
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import jsonify
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -28,6 +30,7 @@ from lti_tool.services import certification
 from lti_tool.services import programmes
 from lti_tool.services import progress
 from lti_tool.services.audience import audience_for
+from lti_tool.services.handbook import handbook_pdf
 from lti_tool.sessions import TOKEN_HEADER
 from lti_tool.sessions import TOKEN_PARAM
 from modules.errors import InvalidProgress
@@ -93,6 +96,21 @@ def module(module_id: str) -> ResponseReturnValue:
         "mentor/module.html", module=found, status=progress.status_of(row, found),
         cues=programmes.transcript_cues(module_id), session_token_header=TOKEN_HEADER,
     )
+
+
+@bp.get("/programmes/<programme_id>/handbook.pdf")
+@requires_role(Role.MENTOR, Role.TRAINER)
+def handbook(programme_id: str) -> ResponseReturnValue:
+    """The programme's handbook as a PDF, generated from its modules."""
+    found = programmes.programme(programme_id)
+    pdf = handbook_pdf(
+        found, [programmes.module(m) for m in found.modules],
+        str(g.user.platform.setting("school_name") or current_app.config["SCHOOL_NAME"]),
+    )
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{programme_id}-handbook.pdf"'
+    return response
 
 
 @bp.get("/modules/<module_id>/media/<filename>")
