@@ -36,9 +36,15 @@ def handbook_pdf(programme: Programme, modules: Sequence[Module], school_name: s
     """Render the handbook of ``programme`` (its ``modules`` in order) as PDF bytes."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"{programme.title}: handbook", author=school_name,
-        subject="Peer mentor training", leftMargin=20 * mm, rightMargin=20 * mm,
-        topMargin=18 * mm, bottomMargin=18 * mm,
+        buffer,
+        pagesize=A4,
+        title=f"{programme.title}: handbook",
+        author=school_name,
+        subject="Peer mentor training",
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
     )
     story = [
         Paragraph(escape(programme.title), _STYLES["Title"]),
@@ -73,11 +79,15 @@ def _module_pages(number: int, module: Module) -> list[object]:
             pages.append(_bullets(slide.bullets))
         pages.append(Paragraph(escape(slide.narration), _BODY))
     if module.checkpoints:
-        pages += [Paragraph("Stop and think", _STYLES["Heading3"]),
-                  _bullets(point.prompt for point in module.checkpoints)]
+        pages += [
+            Paragraph("Stop and think", _STYLES["Heading3"]),
+            _bullets(point.prompt for point in module.checkpoints),
+        ]
     if module.sources:
-        pages += [Paragraph("Sources", _STYLES["Heading3"]),
-                  _bullets(f"{s.citation}{f' ({s.url})' if s.url else ''}" for s in module.sources)]
+        pages += [
+            Paragraph("Sources", _STYLES["Heading3"]),
+            _bullets(f"{s.citation}{f' ({s.url})' if s.url else ''}" for s in module.sources),
+        ]
     return pages
 
 
@@ -98,5 +108,7 @@ def _requirements(programme: Programme) -> str:
 def _bullets(items: object) -> ListFlowable:
     return ListFlowable(
         [ListItem(Paragraph(escape(str(item)), _BODY), leftIndent=10) for item in items],  # type: ignore[attr-defined]
-        bulletType="bullet", start="•", leftIndent=12,
+        bulletType="bullet",
+        start="•",
+        leftIndent=12,
     )

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     """Register every blueprint and the error pages; the demo platform only in development."""
     from lti_tool.views import admin
     from lti_tool.views import admin_lrs  # noqa: F401  (adds the LRS pages to admin.bp)
+    from lti_tool.views import admin_settings  # noqa: F401  (adds the school settings page)
     from lti_tool.views import errors
     from lti_tool.views import lti
     from lti_tool.views import mentor

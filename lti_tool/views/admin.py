@@ -55,7 +55,7 @@ def requires_admin(view: Callable[..., ResponseReturnValue]) -> Callable[..., Re
     return guarded
 
 
-def _visible_platform(platform_id: int) -> Platform:
+def visible_platform(platform_id: int) -> Platform:
     if g.admin_platform_id not in (None, platform_id):
         raise NotAllowed("school admin opening another school's platform")
     try:
@@ -105,7 +105,7 @@ def index() -> ResponseReturnValue:
 @requires_admin
 def platform(platform_id: int) -> ResponseReturnValue:
     """One registration with its deployments."""
-    return render_template("admin/platform.html", platform=_visible_platform(platform_id),
+    return render_template("admin/platform.html", platform=visible_platform(platform_id),
                            is_tool_admin=g.admin_platform_id is None)
 
 
@@ -113,7 +113,7 @@ def platform(platform_id: int) -> ResponseReturnValue:
 @requires_admin
 def add_deployment(platform_id: int) -> ResponseReturnValue:
     """Register another deployment id."""
-    found = _visible_platform(platform_id)
+    found = visible_platform(platform_id)
     try:
         platforms.add_deployment(db.session, found, request.form.get("deployment_id", "").strip())
         flash("Deployment added.", "ok")
@@ -129,7 +129,7 @@ def remove(platform_id: int) -> ResponseReturnValue:
     """Remove a registration and everything PeerReady holds for it (tool admins only)."""
     if g.admin_platform_id is not None:
         raise NotAllowed("only the tool's admin removes registrations")
-    found = _visible_platform(platform_id)
+    found = visible_platform(platform_id)
     if request.form.get("confirm_issuer") != found.issuer:
         flash("Type the issuer exactly to confirm removal.", "problem")
         return redirect(url_for("admin.platform", platform_id=platform_id), 303)

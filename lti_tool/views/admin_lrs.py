@@ -14,7 +14,7 @@ from lti_tool.extensions import db
 from lti_tool.services import outbox
 from lti_tool.services.xapi import endpoints
 from lti_tool.services.xapi.actors import sends_names
-from lti_tool.views.admin import _visible_platform
+from lti_tool.views.admin import visible_platform
 from lti_tool.views.admin import bp
 from lti_tool.views.admin import requires_admin
 
@@ -27,7 +27,7 @@ def _back(platform_id: int) -> ResponseReturnValue:
 @requires_admin
 def lrs(platform_id: int) -> ResponseReturnValue:
     """Where the school's statements go, and how delivery is doing."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     destinations = endpoints.school_destinations(db.session, platform)
     names = {endpoints.destination_of(e): e.name or e.url
              for e in endpoints.endpoints_for_any_deployment(db.session, platform.id)}
@@ -48,7 +48,7 @@ def lrs(platform_id: int) -> ResponseReturnValue:
 def add_lrs_endpoint(platform_id: int) -> ResponseReturnValue:
     """Add an LRS endpoint for the school."""
     try:
-        endpoints.add_endpoint(db.session, _visible_platform(platform_id), request.form.to_dict())
+        endpoints.add_endpoint(db.session, visible_platform(platform_id), request.form.to_dict())
         flash("LRS endpoint added. New statements will go there.", "ok")
     except endpoints.EndpointProblem as exc:
         db.session.rollback()
@@ -61,7 +61,7 @@ def add_lrs_endpoint(platform_id: int) -> ResponseReturnValue:
 def remove_lrs_endpoint(platform_id: int, endpoint_id: int) -> ResponseReturnValue:
     """Remove an LRS endpoint."""
     try:
-        endpoints.remove_endpoint(db.session, _visible_platform(platform_id), endpoint_id)
+        endpoints.remove_endpoint(db.session, visible_platform(platform_id), endpoint_id)
         flash("LRS endpoint removed.", "ok")
     except endpoints.EndpointProblem as exc:
         flash(str(exc), "problem")
@@ -73,7 +73,7 @@ def remove_lrs_endpoint(platform_id: int, endpoint_id: int) -> ResponseReturnVal
 def set_lrs_names(platform_id: int) -> ResponseReturnValue:
     """Turn sending display names on or off."""
     on = request.form.get("send_names") == "on"
-    endpoints.set_send_names(db.session, _visible_platform(platform_id), on)
+    endpoints.set_send_names(db.session, visible_platform(platform_id), on)
     flash("Display names will be sent." if on else "Only pseudonyms will be sent.", "ok")
     return _back(platform_id)
 
@@ -82,7 +82,7 @@ def set_lrs_names(platform_id: int) -> ResponseReturnValue:
 @requires_admin
 def retry_lrs(platform_id: int) -> ResponseReturnValue:
     """Make failed and waiting statements due now."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     count = outbox.retry_now(db.session, endpoints.school_destinations(db.session, platform),
                              platform.id)
     flash(f"{count} statements will be sent again now.", "ok")
