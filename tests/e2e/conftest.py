@@ -50,7 +50,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--no-first-run", "--disable-gpu",
 ]
-TIMEOUT_MS = 15_000
+# How long a step may wait for the page (not a speed target): generous, because CI machines
+# and busy developer machines run the browser, gunicorn and the tests on two cores.
+TIMEOUT_MS = 45_000
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +65,7 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).is_file():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (Debian: apt-get install chromium; "
                     "bin/ci-services installs it on CI)")
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     try:
         playwright = sync_api.sync_playwright().start()
     except Exception as exc:  # the driver bundled in the wheel is missing or broken

@@ -31,7 +31,7 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 
 def tool_frame(
-    page: Page, path: str, selector: str = "#tool-frame", timeout_s: float = 15
+    page: Page, path: str, selector: str = "#tool-frame", timeout_s: float = 60
 ) -> Frame:
     """The frame in ``selector`` once it has loaded a page at ``path`` (e.g. ``/mentor/``).
 
