@@ -87,7 +87,7 @@ def seed_school(rng: random.Random) -> tuple[Platform, Context]:
     main = courses[0]
     began = time.perf_counter()
     # About 20 attempts per mentor: three required quizzes, six or seven attempts each.
-    plan = SeedPlan(LEARNERS, "secondary", utcnow(), attempts_per_quiz=(6, 7), quiz_share=1.0, stop_when_passed=False,
+    plan = SeedPlan(LEARNERS, "secondary", utcnow(), attempts_per_quiz=(8, 8), quiz_share=1.0, stop_when_passed=False,
                     never_started=0.0, events_per_session=70, second_viewing=0.4)
     report = seed.seed_course(db.session, main, plan, rng)
     print(f"main course: {report.learners} mentors, {report.attempts} attempts, {report.answers} "

@@ -49,6 +49,11 @@ def _demo_context(base_url: str | None) -> Context:
     """The demo platform's course, registering the platform and making the course if needed."""
     platform = db.session.scalars(select(Platform).filter_by(registered_via="demo")).first()
     if platform is None:
+        if "demo.authorize" not in current_app.view_functions:
+            raise click.ClickException(
+                "The demo platform is off here; it runs only in development with "
+                "PEERREADY_DEMO_PLATFORM=true."
+            )
         base = base_url or current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
         with current_app.test_request_context(base_url=base):
             platform = demo.ensure_registered(db.session)
