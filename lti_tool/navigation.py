@@ -34,7 +34,7 @@ _SECTIONS = {
     ),
     Role.TRAINER: (
         ("Trainer home", "trainer.home", ("trainer.home",)),
-        ("Dashboard", "trainer.dashboard", ("trainer.dashboard",)),
+        ("Dashboard", "trainer.dashboard_home", ("trainer.dashboard",)),
         ("Quizzes", "trainer.quizzes", ("trainer.quiz",)),
         ("Certification", "trainer.certification_overview", ("trainer.certification",)),
     ),

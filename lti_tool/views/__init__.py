@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.views import registration
     from lti_tool.views import trainer
     from lti_tool.views import trainer_certification  # noqa: F401  (adds routes to trainer.bp)
+    from lti_tool.views import trainer_dashboard  # noqa: F401  (adds the dashboard to trainer.bp)
     from lti_tool.views import trainer_quiz  # noqa: F401  (adds quiz settings to trainer.bp)
     from lti_tool.views import verify
 

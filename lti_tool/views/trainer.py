@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint
-from flask import current_app
 from flask import g
 from flask import render_template
 from flask import request
@@ -32,7 +31,6 @@ def home() -> ResponseReturnValue:
     return render_template(
         "trainer/home.html", user=g.user, context=g.context, grade_syncs=syncs,
         learner_names=names, platform_name=g.user.platform.name or "the platform",
-        view_functions=current_app.view_functions,
     )
 
 
