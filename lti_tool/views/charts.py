@@ -32,7 +32,7 @@ class BarChart:
 
     @property
     def width(self) -> float:
-        return self.label_width + self.plot_width + 70.0
+        return self.label_width + self.plot_width + 110.0  # room for "100% passed"
 
 
 def bar_chart(items: Sequence[tuple[str, float, str]]) -> BarChart:
