@@ -27,7 +27,8 @@ def redis_answers() -> bool:
 
 
 @pytest.fixture
-def limited(make_app: Callable[..., Flask]) -> Flask:
+def limited(app: Flask, make_app: Callable[..., Flask]) -> Flask:
+    """An app with low limits, on the tables that ``app`` emptied."""
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute",
                    RATELIMIT_LAUNCH="2 per minute", RATELIMIT_STORAGE_URI="memory://",
                    RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)

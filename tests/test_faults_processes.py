@@ -43,7 +43,9 @@ SEGMENT = 2  # seconds per report: report k covers [2k, 2k + 2]
 REPORTS = 40  # per pupil: 80 s of the video
 RETRY_SECONDS = 30  # a player keeps a report until it is acknowledged
 TIMEOUT = 20
-RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
+# The cluster bin/ci-services starts: the first PostgreSQL version installed.
+PG_VERSION = sorted(os.listdir("/etc/postgresql"))[0] if os.path.isdir("/etc/postgresql") else "15"
+RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, "main", "restart"]
 
 
 @dataclass
