@@ -83,7 +83,7 @@ def records() -> tuple[Any, ...]:
     db.session.expire_all()
     progress = db.session.scalars(select(ModuleProgress)).all()
     return (
-        [(p.module_id, p.watched_seconds) for p in progress],
+        [(p.module_id, p.segments, p.covered_seconds, p.furthest, p.answered_checkpoints) for p in progress],
         db.session.scalar(select(func.count(VideoEvent.id))),
         db.session.scalar(select(func.count(CheckpointAnswer.id))),
     )
