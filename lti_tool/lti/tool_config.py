@@ -61,19 +61,39 @@ def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None
     return deployment
 
 
+class _Registration(Registration):  # type: ignore[misc]
+    """pylti1p3's registration, reading the tool's key pair only when something signs with it.
+
+    Every login and launch builds a registration, but only deep-linking responses and service
+    tokens use the tool's key: reading and decrypting it for each launch was a wasted query.
+    """
+
+    def _load_tool_key(self) -> None:
+        key = keys.active_key(db.session)
+        self.set_tool_private_key(keys.private_pem(key))
+        self.set_tool_public_key(key.public_pem)
+
+    def get_tool_private_key(self) -> str | None:
+        if self._tool_private_key is None:
+            self._load_tool_key()
+        return self._tool_private_key  # type: ignore[no-any-return]
+
+    def get_tool_public_key(self) -> Any:
+        if self._tool_public_key is None:
+            self._load_tool_key()
+        return self._tool_public_key
+
+
 def registration_for(platform: Platform) -> Registration:
-    """pylti1p3's view of a platform, with the tool's active signing key."""
-    key = keys.active_key(db.session)
+    """pylti1p3's view of a platform; the tool's active signing key is read when first used."""
     registration = (
-        Registration()
+        _Registration()
         .set_issuer(platform.issuer)
         .set_client_id(platform.client_id)
         .set_auth_login_url(platform.auth_login_url)
         .set_auth_token_url(platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
         .set_key_set(platform.key_set)
-        .set_tool_private_key(keys.private_pem(key))
-        .set_tool_public_key(key.public_pem)
     )
     if platform.auth_audience:
         registration.set_auth_audience(platform.auth_audience)
