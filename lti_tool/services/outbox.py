@@ -243,8 +243,19 @@ def _record(
     report: DeliveryReport,
 ) -> None:
     now = utcnow()
+    # One locking read for the whole batch (not one per item: a round trip each, which made
+    # the worker four times slower than posting the same batches straight to an LRS).
+    items = {
+        item.id: item
+        for item in session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.id.in_([parcel.id for parcel in parcels]))
+            .order_by(OutboxItem.id)
+            .with_for_update()
+        )
+    }
     for parcel, outcome in zip(parcels, outcomes, strict=True):
-        item = session.get(OutboxItem, parcel.id, with_for_update=True)
+        item = items.get(parcel.id)
         if item is None or item.claimed_by != worker or item.status != PENDING:
             continue  # lease lost (we were too slow) or an admin changed it meanwhile
         item.attempts += 1
