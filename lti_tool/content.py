@@ -64,6 +64,9 @@ def read_yaml(path: Path) -> Any:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ContentError(path, where, f"not valid YAML: {exc.problem}") from exc
+    except yaml.reader.ReaderError as exc:  # a control character: no line mark, a position
+        where = f"character {exc.position + 1}"
+        raise ContentError(path, where, f"not valid YAML: {exc.reason}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError(path, "", f"cannot be read: {exc}") from exc
 

@@ -24,6 +24,15 @@ class PeerReadyError(Exception):
             self.message = message
 
 
+class StoreUnavailable(PeerReadyError):
+    """The database or Redis holding sessions did not answer (a restart, a failover)."""
+
+    status = 503
+    heading = "PeerReady is busy for a moment"
+    message = "PeerReady couldn't reach its records just now. Nothing you did caused it."
+    next_step = "Wait a moment, then try again. Your progress so far is saved."
+
+
 class SessionExpired(PeerReadyError):
     status = 401
     heading = "Please open PeerReady again"

@@ -9,6 +9,7 @@ and used when no token is present, e.g. in a new window.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -24,7 +25,11 @@ from itsdangerous import BadSignature
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
+from lti_tool.errors import StoreUnavailable
+from lti_tool.store import STORE_ERRORS
 from lti_tool.store import get_store
+
+log = logging.getLogger(__name__)
 
 TOKEN_PARAM = "s"
 TOKEN_HEADER = "X-PeerReady-Session"
@@ -35,13 +40,18 @@ PUBLIC_BLUEPRINTS = frozenset({"lti", "registration", "demo", "verify", "static"
 class ServerSession(CallbackDict[str, Any], SessionMixin):
     """Session data kept in the store under ``session:<sid>``."""
 
-    def __init__(self, initial: dict[str, Any] | None = None, sid: str | None = None) -> None:
+    def __init__(
+        self, initial: dict[str, Any] | None = None, sid: str | None = None,
+        unavailable: bool = False,
+    ) -> None:
         def on_update(_: CallbackDict[str, Any]) -> None:
             self.modified = True
 
         super().__init__(initial or {}, on_update)
         self.sid = sid
         self.modified = False
+        # The store did not answer: the request gets a 503 page, and nothing is saved.
+        self.unavailable = unavailable
 
     def regenerate(self) -> None:
         """Start afresh under a new id (at every launch: no session fixation)."""
@@ -81,14 +91,20 @@ class TokenSessionInterface(SessionInterface):
         )
         sid = self._sid_from(app, token)
         if sid:
-            data = get_store().get(f"session:{sid}")
+            try:
+                data = get_store().get(f"session:{sid}")
+            except STORE_ERRORS:
+                # Raising here would escape Flask's error pages (the session opens before the
+                # request is dispatched, and again when the error page reads it).
+                log.exception("session store unavailable")
+                return ServerSession(unavailable=True)
             if data is not None:
                 return ServerSession(data, sid)
         return ServerSession()
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, ServerSession)
-        if not session.modified:
+        if not session.modified or session.unavailable:
             return
         if not session and session.sid:
             get_store().delete(f"session:{session.sid}")
@@ -137,6 +153,11 @@ def ensure_saved() -> None:
 def init_app(app: Flask) -> None:
     """Install the token sessions and make ``url_for`` add the token to private pages."""
     app.session_interface = TokenSessionInterface()
+
+    @app.before_request
+    def refuse_while_the_store_is_unavailable() -> None:
+        if getattr(session, "unavailable", False):
+            raise StoreUnavailable("the session store did not answer")
 
     @app.url_defaults
     def add_session_token(endpoint: str, values: dict[str, Any]) -> None:

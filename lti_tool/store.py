@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.schema import CreateTable
 
@@ -32,6 +33,8 @@ from lti_tool.models.types import as_utc
 from lti_tool.models.types import utcnow
 
 _TABLE = KeyValueEntry.__table__
+# What a store raises when its database or Redis does not answer.
+STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, redis.RedisError)
 
 
 class KeyValueStore(Protocol):

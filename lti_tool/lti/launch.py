@@ -128,7 +128,7 @@ def start_login(params: dict[str, str]) -> LoginStart:
     if not issuer or not login_hint:
         raise errors.LoginInvalid("login initiation without iss or login_hint")
     target = params.get("target_link_uri")
-    if target and not target.startswith(base_url()):
+    if target and not _is_on_this_tool(target):
         raise errors.LoginInvalid(f"target_link_uri {target!r} is not on this tool")
     client_id = params.get("client_id")
     platform = find_platform(issuer, client_id)
@@ -157,6 +157,15 @@ def start_login(params: dict[str, str]) -> LoginStart:
     )
     get_store().set(_state_key(state), record.__dict__, current_app.config["LAUNCH_STATE_SECONDS"])
     return LoginStart(auth_url, state, nonce, storage_target, record.platform_origin, cookies)
+
+
+def _is_on_this_tool(url: str) -> bool:
+    """True if ``url`` is on this tool's origin and under its base path.
+
+    A plain prefix test would accept ``https://peerready.trust.org.evil.test/`` too.
+    """
+    base = base_url()
+    return origin_of(url) == origin_of(base) and (url == base or url.startswith(base + "/"))
 
 
 def _raise_unregistered(issuer: str, client_id: str | None) -> NoReturn:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
+
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
@@ -15,13 +17,27 @@ from lti_tool.models import Platform
 from lti_tool.services import keys
 
 
+def _found_this_request() -> dict[tuple[Any, ...], Any]:
+    """Rows already found in this request (or app context): a login asks for its platform
+    twice and a launch five times (our checks, then pylti1p3's), each a database round trip."""
+    found: dict[tuple[Any, ...], Any] = g.setdefault("peerready_registrations", {})
+    return found
+
+
 def find_platform(issuer: str, client_id: str | None) -> Platform | None:
     """The registration for ``issuer`` and ``client_id``; without a client id, the only one."""
+    memo = _found_this_request()
+    if ("platform", issuer, client_id) in memo:
+        return memo["platform", issuer, client_id]  # type: ignore[no-any-return]
     query = select(Platform).where(Platform.issuer == issuer)
     if client_id:
-        return db.session.scalars(query.where(Platform.client_id == client_id)).first()
-    found = db.session.scalars(query.limit(2)).all()
-    return found[0] if len(found) == 1 else None
+        platform = db.session.scalars(query.where(Platform.client_id == client_id)).first()
+    else:
+        found = db.session.scalars(query.limit(2)).all()
+        platform = found[0] if len(found) == 1 else None
+    if platform is not None:  # only hits: a platform registered later in the context is found
+        memo["platform", issuer, client_id] = platform
+    return platform
 
 
 def issuer_is_registered(issuer: str) -> bool:
@@ -32,26 +48,52 @@ def issuer_is_registered(issuer: str) -> bool:
 
 def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None:
     """A registered deployment of ``platform``."""
-    return db.session.scalars(
+    memo = _found_this_request()
+    if ("deployment", platform.id, deployment_id) in memo:
+        return memo["deployment", platform.id, deployment_id]  # type: ignore[no-any-return]
+    deployment = db.session.scalars(
         select(Deployment).where(
             Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
         )
     ).first()
+    if deployment is not None:
+        memo["deployment", platform.id, deployment_id] = deployment
+    return deployment
+
+
+class _Registration(Registration):  # type: ignore[misc]
+    """pylti1p3's registration, reading the tool's key pair only when something signs with it.
+
+    Every login and launch builds a registration, but only deep-linking responses and service
+    tokens use the tool's key: reading and decrypting it for each launch was a wasted query.
+    """
+
+    def _load_tool_key(self) -> None:
+        key = keys.active_key(db.session)
+        self.set_tool_private_key(keys.private_pem(key))
+        self.set_tool_public_key(key.public_pem)
+
+    def get_tool_private_key(self) -> str | None:
+        if self._tool_private_key is None:
+            self._load_tool_key()
+        return self._tool_private_key  # type: ignore[no-any-return]
+
+    def get_tool_public_key(self) -> Any:
+        if self._tool_public_key is None:
+            self._load_tool_key()
+        return self._tool_public_key
 
 
 def registration_for(platform: Platform) -> Registration:
-    """pylti1p3's view of a platform, with the tool's active signing key."""
-    key = keys.active_key(db.session)
+    """pylti1p3's view of a platform; the tool's active signing key is read when first used."""
     registration = (
-        Registration()
+        _Registration()
         .set_issuer(platform.issuer)
         .set_client_id(platform.client_id)
         .set_auth_login_url(platform.auth_login_url)
         .set_auth_token_url(platform.auth_token_url)
         .set_key_set_url(platform.key_set_url)
         .set_key_set(platform.key_set)
-        .set_tool_private_key(keys.private_pem(key))
-        .set_tool_public_key(key.public_pem)
     )
     if platform.auth_audience:
         registration.set_auth_audience(platform.auth_audience)

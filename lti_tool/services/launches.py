@@ -14,8 +14,8 @@ from lti_tool.access import Launch
 from lti_tool.extensions import Base
 from lti_tool.lti.roles import is_school_admin
 from lti_tool.lti.roles import role_for
+from lti_tool.lti.tool_config import find_deployment
 from lti_tool.models import Context
-from lti_tool.models import Deployment
 from lti_tool.models import Enrollment
 from lti_tool.models import Platform
 from lti_tool.models import ResourceLink
@@ -34,11 +34,8 @@ def record_launch(
     session: Session, platform: Platform, claims: dict[str, Any], launch_id: str
 ) -> Launch:
     """Create or update the rows a launch speaks of, commit, and describe the launch."""
-    deployment = session.scalars(
-        select(Deployment).filter_by(
-            platform_id=platform.id, deployment_id=claims[CLAIM + "deployment_id"]
-        )
-    ).one()
+    deployment = find_deployment(platform, claims[CLAIM + "deployment_id"])
+    assert deployment is not None  # checked by the launch before it got here
     context_claim = claims.get(CLAIM + "context") or {"id": NO_CONTEXT}
     context = _get_or_create(
         session, Context, deployment_id=deployment.id, lti_context_id=str(context_claim["id"])
@@ -70,8 +67,10 @@ def record_launch(
         link.lineitems_url = ags.get("lineitems") or link.lineitems_url
         resource_link_id = link.id
     emit_launch(session, user, context, link, launch_id)  # committed with the launch
-    session.commit()
-    return Launch(
+    session.flush()
+    # Described before the commit: afterwards every row is expired, and reading an id would
+    # reload the user, course and platform (three more round trips on every launch).
+    launch = Launch(
         user_id=user.id,
         context_id=context.id,
         platform_id=platform.id,
@@ -80,6 +79,8 @@ def record_launch(
         launch_id=launch_id,
         is_school_admin=is_school_admin(lti_roles),
     )
+    session.commit()
+    return launch
 
 
 def display_name_for(platform: Platform, claims: dict[str, Any]) -> str | None:

@@ -216,10 +216,14 @@ def _claim(
         session.rollback()
         return None
     until = now + timedelta(seconds=settings.lease_seconds)
-    for row in batch:
-        row.claimed_by, row.claimed_until = worker, until
     parcels = [Parcel(row.id, row.item_id, dict(row.payload)) for row in batch]
     kind = batch[0].kind
+    session.execute(  # the rows are locked above: one statement leases them all
+        update(OutboxItem)
+        .where(OutboxItem.id.in_([row.id for row in batch]))
+        .values(claimed_by=worker, claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
     return kind, parcels
 
@@ -243,18 +247,45 @@ def _record(
     report: DeliveryReport,
 ) -> None:
     now = utcnow()
+    delivered: dict[str | None, list[int]] = {}
+    others: list[tuple[Parcel, Outcome]] = []
     for parcel, outcome in zip(parcels, outcomes, strict=True):
-        item = session.get(OutboxItem, parcel.id, with_for_update=True)
+        if outcome.status == DELIVERED:
+            delivered.setdefault(outcome.detail, []).append(parcel.id)
+        else:
+            others.append((parcel, outcome))
+    # Delivered items, the usual case, are marked with one statement per batch: one UPDATE per
+    # item (and a locking read each) made the worker four times slower than posting the same
+    # batches straight to an LRS. Only items whose lease this worker still holds change.
+    for detail, ids in delivered.items():
+        marked = session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.id.in_(ids), OutboxItem.claimed_by == worker,
+                   OutboxItem.status == PENDING)
+            .values(status=DELIVERED, delivered_at=now, attempts=OutboxItem.attempts + 1,
+                    claimed_by=None, claimed_until=None,
+                    last_error=detail[:MAX_ERROR_CHARS] if detail else None)
+            .execution_options(synchronize_session=False)
+        )
+        report.delivered += marked.rowcount
+    items = {
+        item.id: item
+        for item in session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.id.in_([parcel.id for parcel, _ in others]))
+            .order_by(OutboxItem.id)
+            .with_for_update()
+        )
+    } if others else {}
+    for parcel, outcome in others:
+        item = items.get(parcel.id)
         if item is None or item.claimed_by != worker or item.status != PENDING:
             continue  # lease lost (we were too slow) or an admin changed it meanwhile
         item.attempts += 1
         item.claimed_by = item.claimed_until = None
         item.last_error = outcome.detail[:MAX_ERROR_CHARS] if outcome.detail else None
         item.status = outcome.status
-        if outcome.status == DELIVERED:
-            item.delivered_at = now
-            report.delivered += 1
-        elif outcome.status == FAILED:
+        if outcome.status == FAILED:
             report.failed += 1
             log.warning("outbox item %s to %s refused: %s", item.id, item.destination, outcome.detail)
         else:

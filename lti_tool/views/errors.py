@@ -6,6 +6,7 @@ import logging
 import uuid
 
 from flask import Flask
+from flask import g
 from flask import jsonify
 from flask import render_template
 from flask import request
@@ -37,6 +38,10 @@ def _render(
     correlation_id: str = "",
     login_url: str | None = None,
 ) -> ResponseReturnValue:
+    if status >= 500:
+        # The database may be what failed, and the rollback expired g.context: the page's
+        # header would reload the course title from it and crash the error page itself.
+        g.pop("context", None)
     if _wants_json():
         body = {"error": heading, "message": message, "correlation_id": correlation_id}
         return jsonify(body), status
