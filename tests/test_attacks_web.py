@@ -41,7 +41,8 @@ EXEMPT = {
                               "which a cross-site form cannot know",
 }
 # The role whose session could otherwise use each checked route.
-ROLE_FOR = {"mentor": "Learner", "trainer": "Instructor", "admin": "Administrator"}
+ROLE_FOR = {"mentor": "Learner", "trainer": "Instructor", "admin": "Administrator",
+            "classroom": "Instructor"}
 
 
 def post_routes(app: Flask) -> list[str]:
@@ -50,7 +51,9 @@ def post_routes(app: Flask) -> list[str]:
 
 def url_of(endpoint: str, platform_id: int) -> str:
     args = {"platform_id": platform_id, "endpoint_id": 1, "module_id": MODULE,
-            "checkpoint_id": "check-1"}
+            "checkpoint_id": "check-1", "attempt_id": 1, "quiz_id": "boundaries", "user_id": 1,
+            "certification_id": 1, "number": 1, "programme_id": "peer-support-in-your-school",
+            "code": "no-such-code"}
     rule = next(iter(current_app.url_map.iter_rules(endpoint=endpoint)))
     with current_app.test_request_context():
         return url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
