@@ -257,7 +257,9 @@ def checkpoint_answered(
     correct: bool | None,
 ) -> Statement:
     """The learner answered an in-video checkpoint (``success`` only for choice questions)."""
-    result: dict[str, Any] = {"response": choice_id or "", "completion": True}
+    result: dict[str, Any] = {"completion": True}
+    if choice_id:  # a reflection has no choice (and xAPI allows no empty response)
+        result["response"] = choice_id
     if correct is not None:
         result["success"] = correct
     return build(
