@@ -1,5 +1,7 @@
 """Database models. Import every model module here so Alembic sees the whole schema."""
 
+from lti_tool.models.audit import AuditEntry
+from lti_tool.models.audit import WithdrawnCertificate
 from lti_tool.models.certification import Certification
 from lti_tool.models.certification import CertificationCheck
 from lti_tool.models.certification import CertificationEvent
@@ -26,6 +28,7 @@ from lti_tool.models.xapi import StoredStatement
 from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
+    "AuditEntry",
     "CheckpointAnswer",
     "Certification",
     "CertificationCheck",
@@ -50,4 +53,5 @@ __all__ = [
     "User",
     "XapiRegistration",
     "VideoEvent",
+    "WithdrawnCertificate",
 ]
