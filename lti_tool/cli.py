@@ -17,6 +17,7 @@ from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
 
+from lti_tool.cli_privacy import privacy_cli
 from lti_tool.extensions import db
 from lti_tool.services import admin_links
 from lti_tool.services import keys
@@ -214,5 +215,5 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
-    for group in (platform_cli, keys_cli, admin_cli, xapi_cli):
+    for group in (platform_cli, keys_cli, admin_cli, xapi_cli, privacy_cli):
         app.cli.add_command(group)
