@@ -71,10 +71,10 @@ def test_school_admin_reads_the_data_map_with_every_field_and_the_retention(
     assert foreign.status_code == 403 and OTHER_ISSUER.encode() not in foreign.data
 
 
-def test_school_admin_changes_retention_and_it_is_logged(
-    client: FlaskClient, platform: TestPlatform, school: Platform,
+def test_school_admin_changes_retention_turns_names_off_and_it_is_logged(
+    client: FlaskClient, platform: TestPlatform, school: Platform, alex: User,
 ) -> None:
-    platform.launch(client, role="Administrator")
+    platform.launch(client, role="Administrator", sub="admin-1", name="Ms Admin")
     page = client.get(f"/admin/platforms/{school.id}/privacy").get_data(as_text=True)
     saved = client.post(f"/admin/platforms/{school.id}/privacy/settings", data={
         "csrf_token": _csrf(page), "retention_months": "12", "retention_action": "anonymise",
@@ -82,6 +82,7 @@ def test_school_admin_changes_retention_and_it_is_logged(
     assert saved.status_code == 303
     db.session.expire_all()
     assert school.settings["retention_months"] == 12 and school.settings["store_display_names"] is False
+    assert db.session.get(User, alex.id).display_name is None
     assert _entries("settings")
 
 

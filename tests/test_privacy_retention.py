@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskCliRunner
 from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner
 from sqlalchemy import func
 from sqlalchemy import select
 

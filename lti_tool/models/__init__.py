@@ -29,10 +29,10 @@ from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
     "AuditEntry",
-    "CheckpointAnswer",
     "Certification",
     "CertificationCheck",
     "CertificationEvent",
+    "CheckpointAnswer",
     "Context",
     "CourseQuizSettings",
     "CourseSettings",
@@ -40,8 +40,8 @@ __all__ = [
     "Enrollment",
     "KeyValueEntry",
     "LrsEndpoint",
-    "OutboxItem",
     "ModuleProgress",
+    "OutboxItem",
     "Platform",
     "QuizAnswer",
     "QuizAttempt",
@@ -51,7 +51,7 @@ __all__ = [
     "SupervisedPractice",
     "ToolKey",
     "User",
-    "XapiRegistration",
     "VideoEvent",
     "WithdrawnCertificate",
+    "XapiRegistration",
 ]

@@ -56,7 +56,8 @@ def _person(platform: Platform, user_id: int) -> User:
 def privacy(platform_id: int) -> ResponseReturnValue:
     """What is held about pupils and staff, why and where; retention; the actions."""
     platform = _visible_platform(platform_id)
-    tables = [(t.name, REGISTRY[t.name], t) for t in personal_tables(db.metadata) if t.name in REGISTRY]
+    found = {t.name: t for t in personal_tables(db.metadata)}
+    tables = [(name, info, found[name]) for name, info in REGISTRY.items() if name in found]
     preview = retention.enforce(db.session, db.metadata, utcnow(), dry_run=True, platform_ids=[platform.id])
     courses = db.session.execute(
         select(Context, Deployment).join(Deployment).where(Deployment.platform_id == platform.id)

@@ -15,7 +15,6 @@ from sqlalchemy import cast
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.models import CertificationCheck
 from lti_tool.models import CheckpointAnswer
 from lti_tool.models import Context
 from lti_tool.models import Enrollment

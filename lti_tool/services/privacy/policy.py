@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lti_tool.models import Platform
+from lti_tool.models import User
 from lti_tool.services import certification
 from lti_tool.services.xapi.actors import sends_names
 
@@ -56,7 +58,7 @@ def policy_of(platform: Platform) -> Policy:
 
 def set_policy(session: Session, platform: Platform, retention_months: str, retention_action: str,
                audit_months: str, stores_names: bool) -> Policy:
-    """Save the school's choices from the data page's form."""
+    """Save the school's choices from the data page's form; turning names off clears stored ones."""
     retention, audit = _months(retention_months, "activity"), _months(audit_months, "the audit log")
     if retention_action not in ACTIONS:
         raise PolicyProblem("Choose whether old activity is deleted or anonymised.")
@@ -64,6 +66,8 @@ def set_policy(session: Session, platform: Platform, retention_months: str, rete
         **(platform.settings or {}), RETENTION_MONTHS: retention, RETENTION_ACTION: retention_action,
         AUDIT_MONTHS: audit, "store_display_names": stores_names,
     }
+    if not stores_names:  # least data: names already stored go too
+        session.execute(update(User).where(User.platform_id == platform.id).values(display_name=None))
     session.commit()
     return policy_of(platform)
 
