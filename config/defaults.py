@@ -52,6 +52,20 @@ OUTBOX_IN_PROCESS_WORKER = None
 # Keep display names that the platform sends (shown to trainers); e-mail is never stored.
 STORE_DISPLAY_NAMES = True
 
+# Google Classroom add-on (see README): the OAuth client of the school's Cloud project.
+GOOGLE_CLIENT_ID = None
+GOOGLE_CLIENT_SECRET = None
+GOOGLE_AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+GOOGLE_CERTS_URI = "https://www.googleapis.com/oauth2/v3/certs"  # keys that sign id_tokens
+GOOGLE_ISSUERS = ("https://accounts.google.com", "accounts.google.com")
+CLASSROOM_API_ENDPOINT = None  # None: Google's; tests point it at a fake Classroom
+CLASSROOM_TIMEOUT_SECONDS = 10
+# The only origins that may frame the add-on's pages and a Classroom visit's training pages.
+CLASSROOM_FRAME_ANCESTORS = ("https://classroom.google.com",)
+# How long a browser remembers who signed in (a partitioned cookie) to skip the prompt.
+CLASSROOM_REMEMBER_SECONDS = 30 * 24 * 3600
+
 # Cookies are only a convenience: sessions also travel as a signed token in URLs and forms.
 SESSION_COOKIE_NAME = "peerready_session"
 SESSION_COOKIE_SAMESITE = "None"

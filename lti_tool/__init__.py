@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from lti_tool import cli
     from lti_tool import extensions
+    from lti_tool import navigation
     from lti_tool import security
     from lti_tool import sessions
     from lti_tool import store
@@ -41,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     security.init_app(app)
     register_blueprints(app)
+    navigation.init_app(app)
     delivery.init_app(app)
     cli.init_app(app)
     return app

@@ -20,6 +20,7 @@ from flask.cli import AppGroup
 from lti_tool.cli_privacy import privacy_cli
 from lti_tool.extensions import db
 from lti_tool.services import admin_links
+from lti_tool.services import content_check
 from lti_tool.services import keys
 from lti_tool.services import outbox
 from lti_tool.services import platforms
@@ -213,7 +214,21 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
+content_cli = AppGroup("content", help="Check training content (quizzes, modules, programmes).")
+
+
+@content_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def content_check_command(paths: tuple[Path, ...]) -> None:
+    """Validate content files (or everything installed); exit 1 if any has a problem."""
+    problems = content_check.check_files(paths) if paths else content_check.check_installed()
+    if problems:
+        click.echo("\n".join(problems), err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: {len(paths)} file(s) checked." if paths else "OK: all installed content is valid.")
+
+
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
-    for group in (platform_cli, keys_cli, admin_cli, xapi_cli, privacy_cli):
+    for group in (platform_cli, keys_cli, admin_cli, xapi_cli, content_cli, privacy_cli):
         app.cli.add_command(group)

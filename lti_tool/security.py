@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from flask import Response
 from flask import request
+from flask import session
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +25,14 @@ EMBED_SOURCES: dict[str, tuple[str, ...]] = {
 def allow_embed(kind: str) -> None:
     """Let this response's page load the ``kind`` player's script and iframe (see EMBED_SOURCES)."""
     request.environ["peerready.csp_embed_sources"] = EMBED_SOURCES[kind]
+
+
+FRAMED_BY_SESSION_KEY = "framed_by"  # a session's own frame-ancestors (a Classroom visit sets it)
+
+
+def allow_framing_by(origins: tuple[str, ...]) -> None:
+    """Let only ``origins`` frame this response's page (instead of the registered platforms)."""
+    request.environ["peerready.frame_ancestors"] = tuple(origins)
 
 
 def is_development(app: Flask) -> bool:
@@ -78,7 +87,11 @@ class FrameAncestors:
         from lti_tool.models import Platform
 
         try:
-            rows = db.session.execute(select(Platform.issuer, Platform.auth_login_url)).all()
+            # Classroom add-on tenants frame only their own visits' pages (see allow_framing_by).
+            rows = db.session.execute(
+                select(Platform.issuer, Platform.auth_login_url)
+                .where(Platform.registered_via != "classroom")
+            ).all()
         except SQLAlchemyError:  # no tables yet (before `flask db upgrade`): frame nothing
             db.session.rollback()
             return ()
@@ -111,6 +124,14 @@ def content_security_policy(
     )
 
 
+def _framers(ancestors: FrameAncestors, app: Flask) -> tuple[str, ...]:
+    """Who may frame this page: set for it, set for the session's launch, or every platform."""
+    chosen = request.environ.get("peerready.frame_ancestors") or session.get(FRAMED_BY_SESSION_KEY)
+    if chosen:
+        return tuple(chosen)
+    return (*ancestors.origins(), *app.config["EXTRA_FRAME_ANCESTORS"])
+
+
 def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
     ancestors = FrameAncestors()
@@ -121,7 +142,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             content_security_policy(
-                frame_ancestors=(*ancestors.origins(), *app.config["EXTRA_FRAME_ANCESTORS"]),
+                frame_ancestors=_framers(ancestors, app),
                 form_targets=(*ancestors.origins(), *app.config["EXTRA_FORM_ACTION"]),
                 embeds=tuple(request.environ.get("peerready.csp_embed_sources", ())),
             ),

@@ -155,6 +155,16 @@ class Result:
     reviews: tuple[Review, ...] = field(default=())
 
 
+def points_available(quiz: Quiz, activity_id: str, scene_id: str | None) -> float:
+    """The most points one answer can earn at a step (a scene's best choice, or a question's)."""
+    for scenario in quiz.scenarios:
+        if scenario.id == activity_id:
+            scene = next((s for s in scenario.scenes if s.id == scene_id), None)
+            return float(max((c.points for c in scene.choices), default=0)) if scene else 0.0
+    question = next((q for q in quiz.questions if q.id == activity_id), None)
+    return float(question.points) if question else 0.0
+
+
 def can_retry(settings: Settings, finished_attempt_count: int) -> bool:
     """Whether a learner who has finished this many attempts may start another."""
     return settings.attempts_allowed == 0 or finished_attempt_count < settings.attempts_allowed

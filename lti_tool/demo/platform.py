@@ -35,6 +35,7 @@ class DemoUser:
     name: str
     roles: tuple[str, ...]
     description: str
+    audience: str = "secondary"  # the wording and programme the course's link asks for
 
 
 USERS = {
@@ -51,12 +52,14 @@ USERS = {
             "Ava Khan",
             (ROLES + "Learner",),
             "A Year 5 pupil training as a playground buddy",
+            audience="primary",
         ),
         DemoUser(
             "staff-trainee",
             "Mr Jones",
             (ROLES + "Learner",),
             "A teacher learning to run the school's scheme",
+            audience="staff",
         ),
         DemoUser(
             "trainer",
@@ -142,7 +145,11 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         CLAIM + "target_link_uri": external_url("lti.launch"),
         CLAIM + "roles": list(user.roles),
         CLAIM + "context": COURSE,
-        CLAIM + "resource_link": {"id": f"demo-link-{resource}", "title": "PeerReady training"},
+        # One link per audience, as a school would place one activity for each group.
+        CLAIM + "resource_link": {
+            "id": f"demo-link-{resource}-{user.audience}",
+            "title": "PeerReady training",
+        },
         CLAIM + "custom": custom,
         CLAIM + "tool_platform": {
             "guid": "peerready-demo",
@@ -163,4 +170,4 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         }
     jwk = private_jwk()
     pem = jwk.export_to_pem(private_key=True, password=None)
-    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": jwk.key_id})
+    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": jwk["kid"]})

@@ -90,7 +90,9 @@ def authorize() -> ResponseReturnValue:
     user = demo.USERS.get(user_key)
     if user is None:
         return "Demo platform: unknown login_hint", 400
-    custom = {} if resource in ("training", "deep-link") else {"peerready_target": resource}
+    custom = {"audience": user.audience}
+    if resource not in ("training", "deep-link"):
+        custom["peerready_target"] = resource
     token = demo.id_token(user, resource, params["nonce"], custom)
     return render_template(
         "demo/autopost.html",
@@ -131,13 +133,17 @@ def deep_link_return() -> ResponseReturnValue:
     """Where the tool's LtiDeepLinkingResponse lands: verify it and show the chosen items."""
     token = request.form.get("JWT", "")
     try:
-        key_set = PyJWKSet.from_dict(keys.jwks(db.session))
-        kid = jwt.get_unverified_header(token).get("kid")
-        signing_key = next(key for key in key_set.keys if key.key_id == kid)
-        claims: dict[str, Any] = jwt.decode(
-            token, signing_key.key, algorithms=["RS256"], audience=demo.issuer()
-        )
+        claims = _verify_signed_by_tool(token, audience=demo.issuer())
     except (jwt.InvalidTokenError, StopIteration) as exc:
         return f"Demo platform: the deep-linking response did not verify: {exc}", 400
     items = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/content_items", [])
     return render_template("demo/deep_link_return.html", items=items, received_at=time.time())
+
+
+def _verify_signed_by_tool(token: str, **expected: Any) -> dict[str, Any]:
+    """Verify a JWT the tool signed, with the keys it publishes (as a real platform would)."""
+    key_set = PyJWKSet.from_dict(keys.jwks(db.session))
+    kid = jwt.get_unverified_header(token).get("kid")
+    signing_key = next(key for key in key_set.keys if key.key_id == kid)
+    claims: dict[str, Any] = jwt.decode(token, signing_key.key, algorithms=["RS256"], **expected)
+    return claims

@@ -6,6 +6,9 @@ from lti_tool.models.certification import Certification
 from lti_tool.models.certification import CertificationCheck
 from lti_tool.models.certification import CertificationEvent
 from lti_tool.models.certification import SupervisedPractice
+from lti_tool.models.classroom import ClassroomAttachment
+from lti_tool.models.classroom import ClassroomSubmission
+from lti_tool.models.classroom import GoogleAccount
 from lti_tool.models.course import Context
 from lti_tool.models.course import ResourceLink
 from lti_tool.models.kv import KeyValueEntry
@@ -33,11 +36,14 @@ __all__ = [
     "CertificationCheck",
     "CertificationEvent",
     "CheckpointAnswer",
+    "ClassroomAttachment",
+    "ClassroomSubmission",
     "Context",
     "CourseQuizSettings",
     "CourseSettings",
     "Deployment",
     "Enrollment",
+    "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
     "ModuleProgress",

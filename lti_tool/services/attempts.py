@@ -22,8 +22,11 @@ from lti_tool.models import QuizAttempt
 from lti_tool.models import User
 from lti_tool.models.quiz import FINISHED
 from lti_tool.models.quiz import IN_PROGRESS
+from lti_tool.models.types import utcnow
+from lti_tool.services import achievements
 from lti_tool.services import catalogue
 from lti_tool.services import quiz_grades
+from lti_tool.services import quiz_statements
 from lti_tool.services.quiz_settings import CourseQuiz
 from lti_tool.services.quiz_settings import course_quiz
 from lti_tool.services.quiz_settings import course_quizzes
@@ -138,6 +141,7 @@ def start_or_resume(
     except IntegrityError:  # a second tab started the same attempt a moment earlier
         session.rollback()
         return start_or_resume(session, user, context, quiz_id, audience, now, resource_link_id)
+    quiz_statements.attempted(session, attempt)
     session.commit()
     return attempt
 
@@ -181,12 +185,16 @@ def record_answer(
     """
     attempt = own_attempt(session, attempt_id, user, context, for_update=True)
     cq = _course_quiz_of(session, attempt)
+    before = _state(attempt)
     try:
-        state, feedback = engine.answer(cq.quiz, _state(attempt), step_key, response, now)
+        state, feedback = engine.answer(cq.quiz, before, step_key, response, now)
     except QuizError:
         session.rollback()
         raise
     decision = state.decisions[-1]
+    step = engine.current_step(cq.quiz, before)
+    assert step is not None  # answering succeeded, so there was a step
+    quiz_statements.answered(session, attempt, cq.quiz, step, decision, state.path)
     session.add(
         QuizAnswer(
             attempt_id=attempt.id,
@@ -265,6 +273,10 @@ def _finish(session: Session, attempt: QuizAttempt, cq: CourseQuiz, state: Attem
     graded = _graded(cq, finished)
     assert graded is not None  # this attempt is finished
     quiz_grades.on_attempt_finished(session, attempt, graded)
+    quiz_statements.finished(session, attempt, result, state.started_at)
+    if result.passed:
+        achievements.check_certification(session, attempt.user_id, attempt.context_id,
+                                         attempt.resource_link_id, state.finished_at or utcnow())
 
 
 def _graded(cq: CourseQuiz, finished: list[QuizAttempt]) -> Result | None:

@@ -7,7 +7,6 @@ so certification does not depend on how progress is stored.
 
 from __future__ import annotations
 
-import functools
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -20,7 +19,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.content import load
 from lti_tool.errors import NotFound
 from lti_tool.errors import PeerReadyError
 from lti_tool.models import Certification
@@ -33,7 +31,8 @@ from lti_tool.models import SupervisedPractice
 from lti_tool.models import User
 from lti_tool.models import WithdrawnCertificate
 from lti_tool.models.types import as_utc
-from modules import catalogue
+from lti_tool.services import certificate_outputs
+from lti_tool.services import programmes
 from modules import certification as rules
 from modules.model import Programme
 
@@ -135,13 +134,9 @@ def school_rules(platform: Platform) -> rules.SchoolRules:
     )
 
 
-@functools.cache
 def programme(programme_id: str) -> Programme:
-    """A shipped programme by id; NotFound if there is none."""
-    path = catalogue.programme_files().get(programme_id)
-    if path is None:
-        raise NotFound(f"no programme {programme_id!r}")
-    return load(path, catalogue.PROGRAMME_SCHEMA, functools.partial(catalogue.parse_programme))
+    """A programme by id (shipped or the school's own); NotFound if there is none."""
+    return programmes.programme(programme_id)
 
 
 def certify_if_eligible(
@@ -227,8 +222,10 @@ def _check(
     session.flush()
     kind = Event.RENEWED if decision.is_renewal else Event.EARNED
     session.add(_event(certification, kind, now))
+    score = gradebook_score(certification)
+    certificate_outputs.earned(session, certification, score)
     session.commit()
-    return CheckResult(decision, certification, gradebook_score(certification))
+    return CheckResult(decision, certification, score)
 
 
 def sign_off(
@@ -280,6 +277,7 @@ def revoke(session: Session, certification: Certification, trainer: User, reason
     certification.revoked_by_id = trainer.id
     certification.revoked_reason = reason[:MAX_REASON_LENGTH]
     session.add(_event(certification, Event.REVOKED, now, actor=trainer, note=reason[:MAX_REASON_LENGTH]))
+    certificate_outputs.revoked(session, certification, reason)
     session.commit()
 
 

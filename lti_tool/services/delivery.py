@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from lti_tool.classroom import grading as classroom_grading
 from lti_tool.services import grades
 from lti_tool.services import outbox
 from lti_tool.services.xapi import lrs
@@ -11,9 +12,10 @@ from lti_tool.services.xapi import recording
 
 
 def register_senders() -> None:
-    """Make the outbox deliver xAPI statements and AGS scores."""
+    """Make the outbox deliver xAPI statements, AGS scores and Classroom grades."""
     outbox.register_sender(recording.KIND, lrs.XapiSender())
     outbox.register_sender(grades.KIND, grades.AgsSender())
+    outbox.register_sender(classroom_grading.KIND, classroom_grading.ClassroomGradeSender())
 
 
 def init_app(app: Flask) -> None:

@@ -128,6 +128,20 @@ def target_of(resource_link: ResourceLink | None) -> Target | None:
     return Target(kind, item_id)
 
 
+def grades_item(resource_link: ResourceLink | None, kind: str, item_id: str) -> bool:
+    """True when scores for ``kind:item_id`` belong in this link's gradebook column.
+
+    A link that selects a quiz or programme grades exactly that; a plain link (the whole
+    training) grades the programme, i.e. certification.
+    """
+    if resource_link is None or not (resource_link.lineitem_url or resource_link.lineitems_url):
+        return False
+    target = target_of(resource_link)
+    if target is None:
+        return kind == "programme"
+    return (target.kind, target.id) == (kind, item_id)
+
+
 def programme_for(
     resource_link: ResourceLink | None, context: Context | None, audience: str
 ) -> Programme | None:

@@ -21,12 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lti_tool.classroom import grading as classroom_grading
 from lti_tool.models import CheckpointAnswer
 from lti_tool.models import Context
 from lti_tool.models import ModuleProgress
 from lti_tool.models import User
 from lti_tool.models import VideoEvent
 from lti_tool.models.types import utcnow
+from lti_tool.services import achievements
 from lti_tool.services.xapi import recording
 from lti_tool.services.xapi import video_events
 from modules import progress as core
@@ -221,9 +223,13 @@ def status_of(row: ModuleProgress | None, module: Module) -> Status:
 
 
 def record_report(
-    session: Session, user_id: int, context_id: int, module: Module, report: Report
+    session: Session, user_id: int, context_id: int, module: Module, report: Report,
+    resource_link_id: int | None = None,
 ) -> Status:
-    """Store a report's new events and merge its segments into the learner's progress."""
+    """Store a report's new events and merge its segments into the learner's progress.
+
+    When the module becomes complete, the learner's programme is checked for certification.
+    """
     row = _locked_row(session, user_id, context_id, module.id)
     new_events = _store_new_events(session, user_id, context_id, module.id, report)
     stored = core.segments_from_json(row.segments or [])
@@ -242,8 +248,19 @@ def record_report(
     _complete_if_due(row, module)
     row.updated_at = utcnow()
     _emit_statements(session, row, module, report.player_session, new_events, was_complete)
+    _check_certification_if_completed(session, row, was_complete, resource_link_id)
     session.commit()
     return status_of(row, module)
+
+
+def _check_certification_if_completed(
+    session: Session, row: ModuleProgress, was_complete: bool, resource_link_id: int | None
+) -> None:
+    if row.completed_at is not None and not was_complete:
+        classroom_grading.on_module_completed(session, row)
+        achievements.check_certification(
+            session, row.user_id, row.context_id, resource_link_id, row.completed_at
+        )
 
 
 def _emit_statements(
@@ -288,7 +305,7 @@ def countable_segments(
 
 def answer(
     session: Session, user_id: int, context_id: int, module: Module,
-    checkpoint_id: str, choice_id: str | None,
+    checkpoint_id: str, choice_id: str | None, resource_link_id: int | None = None,
 ) -> tuple[Answer, Status]:
     """Check and keep a checkpoint answer; raise InvalidAnswer for an unknown checkpoint/choice."""
     result = answer_checkpoint(module, checkpoint_id, choice_id)
@@ -300,8 +317,10 @@ def answer(
     answered = set(row.answered_checkpoints or ())
     if result.checkpoint_id not in answered:
         row.answered_checkpoints = sorted(answered | {result.checkpoint_id})
+    was_complete = row.completed_at is not None
     _complete_if_due(row, module)
     row.updated_at = utcnow()
+    _check_certification_if_completed(session, row, was_complete, resource_link_id)
     session.commit()
     return result, status_of(row, module)
 

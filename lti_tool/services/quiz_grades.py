@@ -5,9 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.classroom import grading as classroom_grading
 from lti_tool.models import QuizAttempt
 from lti_tool.models import QuizGrade
+from lti_tool.models import ResourceLink
+from lti_tool.models import User
 from lti_tool.models.types import utcnow
+from lti_tool.services import grades
+from lti_tool.services import programmes
 from quizzes.engine import Result
 
 ACTIVITY_COMPLETED = "Completed"
@@ -23,9 +28,8 @@ def on_attempt_finished(session: Session, attempt: QuizAttempt, graded_result: R
     item), activityProgress ``Completed`` and gradingProgress ``FullyGraded``. Runs inside the
     caller's transaction and does not commit.
 
-    Nothing is sent from here yet: at merge, ``lti_tool.services.grades.queue_score(...)`` (the
-    AGS outbox) is to be called at the end of this function with the row, in the same
-    transaction, so a finished attempt and its queued score are committed together.
+    When the attempt's link grades this quiz, the score is queued for the platform (the AGS
+    outbox) in the same transaction, so a finished attempt and its score are committed together.
     """
     grade = session.scalars(
         select(QuizGrade).filter_by(
@@ -43,4 +47,16 @@ def on_attempt_finished(session: Session, attempt: QuizAttempt, graded_result: R
     grade.grading_progress = FULLY_GRADED
     grade.timestamp = utcnow()
     session.add(grade)
+    link = session.get(ResourceLink, attempt.resource_link_id) if attempt.resource_link_id else None
+    if link is not None and programmes.grades_item(link, "quiz", attempt.quiz_id):
+        user = session.get(User, attempt.user_id)
+        assert user is not None
+        grades.queue_score(
+            session, user, link, grade.score_given, grade.score_maximum, grade.activity_progress,
+            grade.grading_progress, grade.timestamp, tag=f"quiz:{attempt.quiz_id}",
+        )
+    scaled = graded_result.score / graded_result.max_score if graded_result.max_score else 0.0
+    classroom_grading.on_quiz_graded(
+        session, attempt.user_id, attempt.context_id, attempt.quiz_id, scaled
+    )
     return grade

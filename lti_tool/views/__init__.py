@@ -32,4 +32,7 @@ def register_blueprints(app: Flask) -> None:
         from lti_tool.demo import views as demo
 
         app.register_blueprint(demo.bp)
+    from lti_tool import classroom
+
+    classroom.init_app(app)  # the Google Classroom add-on's blueprint, CLI and grade hook
     errors.init_app(app)

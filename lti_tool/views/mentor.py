@@ -114,7 +114,9 @@ def record_progress(module_id: str) -> ResponseReturnValue:
     _require_session_token()
     found = programmes.module(module_id)
     report = progress.parse_report(_json_body())
-    status = progress.record_report(db.session, g.user.id, g.context.id, found, report)
+    status = progress.record_report(
+        db.session, g.user.id, g.context.id, found, report, g.launch.resource_link_id
+    )
     return jsonify(status.to_json())
 
 
@@ -132,7 +134,9 @@ def answer_checkpoint(module_id: str, checkpoint_id: str) -> ResponseReturnValue
     else:
         csrf.protect()
         choice = request.form.get("choice") or None
-    result, status = progress.answer(db.session, g.user.id, g.context.id, found, checkpoint_id, choice)
+    result, status = progress.answer(
+        db.session, g.user.id, g.context.id, found, checkpoint_id, choice, g.launch.resource_link_id
+    )
     if request.is_json:
         return jsonify({"correct": result.correct, "feedback": result.feedback, "status": status.to_json()})
     flash(result.feedback or "Thanks for stopping to think about that.", "ok" if result.correct is not False else "warn")

@@ -1,7 +1,7 @@
 """Privacy: the audit log of views and exports, and certificates withdrawn on erasure
 
 Revision ID: 53a9f49afec4
-Revises: ce86c4cef9bf
+Revises: f9b1782e75da
 Create Date: 2026-11-23 12:38:46.882021
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '53a9f49afec4'
-down_revision = 'ce86c4cef9bf'
+down_revision = 'f9b1782e75da'
 branch_labels = None
 depends_on = None
 

@@ -59,11 +59,11 @@ class MoodleNrps:
 
     @property
     def token_url(self) -> str:
-        return self.server.url + TOKEN_PATH
+        return self.server.base_url + TOKEN_PATH
 
     @property
     def members_url(self) -> str:
-        return self.server.url + MEMBERS_PATH
+        return self.server.base_url + MEMBERS_PATH
 
     def install(self) -> None:
         self.server.route("POST", TOKEN_PATH, self.token)
@@ -115,7 +115,7 @@ def _json(body: Any, status: int = 200, media_type: str = "application/json") ->
 @pytest.fixture
 def moodle(app: Flask, platform: TestPlatform, fake_server: FakeServer) -> MoodleNrps:
     row = registered(platform)
-    row.auth_token_url = fake_server.url + TOKEN_PATH
+    row.auth_token_url = fake_server.base_url + TOKEN_PATH
     db.session.commit()
     nrps = MoodleNrps(fake_server, platform.client_id, keys.jwks(db.session))
     nrps.install()

@@ -72,6 +72,8 @@ def select_rows(session: Session, metadata: MetaData, root: str, ids: Iterable[A
     """Every row that belongs to rows ``ids`` of table ``root``, and the rows that mention them."""
     selection = Selection(owned={root: set(ids)})
     queue = [root]
+    if root == "user":
+        queue += _owned_by_person_key(session, metadata, selection)
     while queue:
         parent = queue.pop()
         parent_ids = selection.owned[parent]
@@ -87,6 +89,24 @@ def select_rows(session: Session, metadata: MetaData, root: str, ids: Iterable[A
                     queue.append(table.name)
     selection.mentions = list(_mentions(session, metadata, selection))
     return selection
+
+
+def _owned_by_person_key(session: Session, metadata: MetaData, selection: Selection) -> list[str]:
+    """Rows of tables that name people by their platform id instead of a foreign key."""
+    users = metadata.tables["user"]
+    subs = set()
+    for chunk in _chunks(selection.ids("user")):
+        subs |= set(session.scalars(select(users.c.sub).where(users.c.id.in_(chunk))))
+    found = []
+    for name, info in REGISTRY.items():
+        if info.person_key is None or name not in metadata.tables or not subs:
+            continue
+        table = metadata.tables[name]
+        ids = set(_matching(session, table, table.c[info.person_key], subs))
+        if ids:
+            selection.owned.setdefault(name, set()).update(ids)
+            found.append(name)
+    return found
 
 
 def _mentions(session: Session, metadata: MetaData, selection: Selection) -> Iterator[Mention]:

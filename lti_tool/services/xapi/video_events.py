@@ -31,7 +31,9 @@ def video_session(
     """The Video Profile session of one page load of the player."""
     module_activity = activities.module(module.id, module.title, module.summary)
     session_id = uuid.uuid5(PLAYER_SESSION_NAMESPACE, f"{user.id}:{player_session}")
-    ctx = recording.context_for(session, user, context, module=module_activity, session_id=session_id)
+    ctx = recording.context_for(
+        session, user, context, module=module_activity, session_id=session_id
+    )
     return video.VideoSession(
         ctx,
         activities.video(module.id, module.title, module.summary),
@@ -42,9 +44,14 @@ def video_session(
 
 
 def statement_for(
-    viewing: video.VideoSession, event_type: str, position: float | None,
-    time_from: float | None, time_to: float | None, detail: dict[str, object],
-    played: Segments, progress: float,
+    viewing: video.VideoSession,
+    event_type: str,
+    position: float | None,
+    time_from: float | None,
+    time_to: float | None,
+    detail: dict[str, object],
+    played: Segments,
+    progress: float,
 ) -> Statement | None:
     """The statement for one player event, or None for events the profile has no verb for."""
     time = position or 0.0

@@ -1,0 +1,254 @@
+"""The Classroom add-on end to end, against a fake Google on 127.0.0.1 (tests/support/fake_google.py).
+
+The official clients (google-auth-oauthlib, google-api-python-client) talk to the fake over HTTP;
+nothing reaches Google.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from lti_tool.classroom import accounts
+from lti_tool.classroom import grading
+from lti_tool.classroom import roster
+from lti_tool.extensions import db
+from lti_tool.models import ClassroomAttachment
+from lti_tool.models import Context
+from lti_tool.models import GoogleAccount
+from lti_tool.models import OutboxItem
+from lti_tool.models import User
+from lti_tool.services import outbox
+from tests.support.fake_google import FakeGoogle
+from tests.support.http_server import running
+from tests.test_video_tracking import LISTENING
+from tests.test_video_tracking import report
+
+TEACHER, PUPIL, OTHER_PUPIL = "1001", "2002", "3003"
+COURSE, ITEM, OTHER_COURSE = "c-501", "cw-77", "c-999"
+
+
+@pytest.fixture
+def google(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake token endpoint is http
+    with running(FakeGoogle()) as fake:
+        app.config.update(fake.config())
+        fake.domains[TEACHER] = fake.domains[PUPIL] = "school.example.org"
+        fake.course(COURSE, teachers=(TEACHER,), students={PUPIL: "Pat Pupil", "2100": "Never Opened"},
+                    items=(ITEM,))
+        fake.course(OTHER_COURSE, students={OTHER_PUPIL: "Olly Other"}, items=("cw-1",))
+        yield fake
+
+
+def sign_in_through_popup(client: FlaskClient, google: FakeGoogle, page: str, user: str) -> Any:
+    """Press 'Sign in with Google' in the iframe page, consent in the pop-up, resume the iframe."""
+    google.browser_user = user
+    sign_in = html.unescape(re.search(r'href="([^"]*/classroom/sign-in[^"]*)"', page)[1])
+    resume = html.unescape(re.search(r'data-classroom-resume="([^"]*)"', page)[1])
+    to_google = client.get(sign_in)
+    assert to_google.status_code == 302
+    back = requests.get(to_google.headers["Location"], allow_redirects=False, timeout=5)
+    callback = urlsplit(back.headers["Location"])
+    popup = client.get(f"{callback.path}?{callback.query}").get_data(as_text=True)
+    code = re.search(r'data-classroom-code="([^"]*)"', popup)[1]
+    return client.get(f"{resume}&code={code}")
+
+
+def open_iframe(client: FlaskClient, google: FakeGoogle, view: str, user: str, **params: str) -> Any:
+    query = {"courseId": COURSE, "itemId": ITEM, "itemType": "courseWork", "login_hint": user, **params}
+    entry = client.get(f"/classroom/{view}", query_string=query)
+    if entry.status_code != 200 or b"Sign in with Google" not in entry.data:
+        return entry  # signed in without a prompt (or refused)
+    return sign_in_through_popup(client, google, entry.get_data(as_text=True), user)
+
+
+def add_attachment(client: FlaskClient, google: FakeGoogle, target: str) -> ClassroomAttachment:
+    landed = open_iframe(client, google, "discovery", TEACHER, addOnToken=google.add_on_token())
+    assert landed.status_code == 303 and "/classroom/picker" in landed.headers["Location"]
+    picker = client.get(landed.headers["Location"]).get_data(as_text=True)
+    assert 'action="/classroom/picker?s=' in picker
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', picker)[1]
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', picker)[1])
+    done = client.post(action, data={"csrf_token": csrf, "item": target})
+    assert done.status_code == 200 and b"data-classroom-close" in done.data
+    return db.session.scalars(select(ClassroomAttachment).order_by(ClassroomAttachment.id.desc())).first()
+
+
+def deliver(app: Flask) -> outbox.DeliveryReport:
+    return outbox.deliver_due(db.session, outbox.DeliverySettings(backoff_base_seconds=0.001,
+                                                                  backoff_cap_seconds=0.001))
+
+
+def token_of(response: Any) -> str:
+    return response.headers["Location"].split("s=", 1)[1]
+
+
+def test_teacher_adds_a_graded_programme_attachment_from_the_deep_linking_picker(
+    client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, "programme:becoming-a-peer-mentor-secondary")
+    sent = google.attachments[attachment.attachment_id]
+    assert sent["title"] == "Becoming a peer mentor" and sent["maxPoints"] == 100
+    assert sent["studentViewUri"]["uri"] == "http://tool.test/classroom/student"
+    assert sent["studentWorkReviewUri"]["uri"] == "http://tool.test/classroom/review"
+    assert "s=" not in sent["teacherViewUri"]["uri"]  # never a teacher's session in a URI
+    link = attachment.resource_link
+    assert link.custom == {"peerready_target": "programme:becoming-a-peer-mentor-secondary", "audience": "secondary"}
+    assert link.context.lti_context_id == COURSE
+    platform = link.context.deployment.platform
+    assert (platform.issuer, platform.client_id) == ("https://classroom.google.com", "school.example.org")
+
+
+def test_no_raw_google_id_is_stored_only_a_keyed_hash(client: FlaskClient, google: FakeGoogle) -> None:
+    add_attachment(client, google, f"module:{LISTENING}")
+    account = db.session.scalars(select(GoogleAccount)).one()
+    user = db.session.scalars(select(User)).one()
+    assert account.user_key == user.sub == accounts.user_key(TEACHER) and TEACHER not in user.sub
+    assert account.refresh_token_encrypted and "refresh" not in account.refresh_token_encrypted
+    assert set(account.scopes.split()) == {"openid", grading_scope("teacher"), grading_scope("rosters")}
+
+
+def grading_scope(name: str) -> str:
+    return {"teacher": "https://www.googleapis.com/auth/classroom.addons.teacher",
+            "rosters": "https://www.googleapis.com/auth/classroom.rosters.readonly"}[name]
+
+
+def test_add_on_pages_may_be_framed_by_classroom_only(client: FlaskClient, google: FakeGoogle) -> None:
+    entry = client.get("/classroom/student", query_string={
+        "courseId": COURSE, "itemId": ITEM, "itemType": "courseWork", "attachmentId": "att-1"})
+    policy = entry.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://classroom.google.com" in policy
+    assert policy.rstrip(";").endswith("https://classroom.google.com")
+
+
+def test_pupil_trains_and_the_module_grade_is_patched_on_their_submission(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    pupil = app.test_client()
+    landed = open_iframe(pupil, google, "student", PUPIL, attachmentId=attachment.attachment_id)
+    assert landed.status_code == 303 and "/mentor/start" in landed.headers["Location"]
+    module = pupil.get(landed.headers["Location"])
+    assert module.headers["Location"].startswith(f"/mentor/modules/{LISTENING}")
+    assert "https://classroom.google.com" in pupil.get(module.headers["Location"]).headers["Content-Security-Policy"]
+    token = token_of(landed)
+    assert pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token}", json=report([[0, 86.4]])).json["complete"]
+    assert deliver(app).delivered >= 1
+    submission = google.submission_id(attachment.attachment_id, PUPIL)
+    assert google.patches == [{"attachment": attachment.attachment_id, "submission": submission, "points": 100.0}]
+
+
+def test_teacher_reviews_a_pupils_progress_in_the_student_work_view(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, "programme:becoming-a-peer-mentor-secondary")
+    pupil = app.test_client()
+    landed = open_iframe(pupil, google, "student", PUPIL, attachmentId=attachment.attachment_id)
+    pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token_of(landed)}", json=report([[0, 86.4]]))
+    review = open_iframe(client, google, "review", TEACHER, attachmentId=attachment.attachment_id,
+                         submissionId=google.submission_id(attachment.attachment_id, PUPIL))
+    page = client.get(review.headers["Location"]).get_data(as_text=True)
+    assert "1 of 6 complete" in page and "Listening well" in page
+    assert "Quiz decisions will show here" in page  # the hook for the quiz branch
+    deliver(app)
+    assert google.patches[-1]["points"] == round(100 / 6, 2)  # a programme: share completed
+
+
+def test_teacher_signs_in_once_and_is_remembered_by_login_hint(client: FlaskClient, google: FakeGoogle) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    again = client.get("/classroom/teacher", query_string={
+        "courseId": COURSE, "itemId": ITEM, "itemType": "courseWork",
+        "attachmentId": attachment.attachment_id, "login_hint": TEACHER})
+    assert again.status_code == 303 and "/trainer/" in again.headers["Location"]
+    other_user = client.get("/classroom/teacher", query_string={
+        "courseId": COURSE, "itemId": ITEM, "itemType": "courseWork",
+        "attachmentId": attachment.attachment_id, "login_hint": PUPIL})
+    assert b"Sign in with Google" in other_user.data  # a hint alone never signs anyone in
+
+
+def test_roster_lists_every_pupil_across_pages_including_those_who_never_opened(
+    app: Flask, client: FlaskClient, google: FakeGoogle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    open_iframe(app.test_client(), google, "student", PUPIL, attachmentId=attachment.attachment_id)
+    google.course(COURSE, students={f"4{n:03d}": f"Pupil {n}" for n in range(150)})
+    teacher = db.session.scalars(select(GoogleAccount).filter_by(user_key=accounts.user_key(TEACHER))).one()
+    context = db.session.scalars(select(Context)).one()
+    entries = roster.course_roster(db.session, context, teacher)
+    assert len(entries) == 152  # two pages of 100
+    opened = [entry for entry in entries if entry.has_opened]
+    assert [entry.name for entry in opened] == ["Pat Pupil"]
+    assert "Never Opened" in {entry.name for entry in entries}
+
+
+def test_expired_access_token_is_refreshed_and_kept(client: FlaskClient, google: FakeGoogle) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    teacher = db.session.scalars(select(GoogleAccount)).one()
+    before = teacher.access_token_encrypted
+    google.expire_access_tokens()
+    again = client.get("/classroom/teacher", query_string={
+        "courseId": COURSE, "itemId": ITEM, "itemType": "courseWork",
+        "attachmentId": attachment.attachment_id, "login_hint": TEACHER})
+    assert again.status_code == 303 and google.refreshes == 1
+    db.session.refresh(teacher)
+    assert teacher.access_token_encrypted != before
+
+
+def test_revoked_consent_shows_a_clear_sign_in_again_page(client: FlaskClient, google: FakeGoogle) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    google.revoke(TEACHER)
+    google.expire_access_tokens()
+    query = {"courseId": COURSE, "itemId": ITEM, "itemType": "courseWork",
+             "attachmentId": attachment.attachment_id, "login_hint": TEACHER}
+    page = client.get("/classroom/teacher", query_string=query)
+    assert page.status_code == 401
+    assert b"Please sign in with Google again" in page.data and b"Sign in with Google" in page.data
+    account = db.session.scalars(select(GoogleAccount)).one()
+    assert account.revoked_at is not None and account.refresh_token_encrypted is None
+    again = client.get("/classroom/teacher", query_string=query)
+    back = sign_in_through_popup(client, google, again.get_data(as_text=True), TEACHER)
+    assert back.status_code == 303 and "/trainer/" in back.headers["Location"]
+
+
+def test_classroom_outage_delays_grades_and_each_arrives_exactly_once(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    google.course(COURSE, students={"2003": "Sam", "2004": "Kim"})
+    for pupil_id in (PUPIL, "2003", "2004"):
+        pupil = app.test_client()
+        landed = open_iframe(pupil, google, "student", pupil_id, attachmentId=attachment.attachment_id)
+        pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token_of(landed)}", json=report([[0, 86.4]]))
+    google.outage = 3
+    first = deliver(app)
+    assert first.delivered == 0 and first.retrying == 3  # the head waits; nothing overtakes it
+    syncs = grading.pending_grade_syncs(db.session, attachment.resource_link.context.deployment.platform_id)
+    assert len(syncs) == 3 and "503" in (syncs[0].last_error or "")
+    while deliver(app).handled:
+        pass
+    submissions = sorted(p["submission"] for p in google.patches)
+    assert submissions == sorted(google.submission_id(attachment.attachment_id, u) for u in (PUPIL, "2003", "2004"))
+    assert db.session.scalars(select(OutboxItem).filter_by(kind=grading.KIND, status="pending")).all() == []
+
+
+def test_pupil_of_another_course_is_refused(app: Flask, client: FlaskClient, google: FakeGoogle) -> None:
+    attachment = add_attachment(client, google, f"module:{LISTENING}")
+    outsider = app.test_client()
+    refused = open_iframe(outsider, google, "student", OTHER_PUPIL, attachmentId=attachment.attachment_id)
+    assert refused.status_code == 403
+    assert b"in your class" in refused.data
+    assert db.session.scalars(select(User).filter_by(sub=accounts.user_key(OTHER_PUPIL))).first() is None
+
+
+def test_pupil_cannot_open_the_attachment_discovery_picker(app: Flask, google: FakeGoogle) -> None:
+    refused = open_iframe(app.test_client(), google, "discovery", PUPIL, addOnToken=google.add_on_token())
+    assert refused.status_code == 403
