@@ -62,6 +62,8 @@ def test_school_admin_reads_the_data_map_with_every_field_and_the_retention(
     client: FlaskClient, platform: TestPlatform, school: Platform, other_platform: TestPlatform,
 ) -> None:
     assert platform.launch(client, role="Administrator").status_code == 303
+    registration = client.get(f"/admin/platforms/{school.id}").get_data(as_text=True)
+    assert f'href="/admin/platforms/{school.id}/privacy' in registration
     page = client.get(f"/admin/platforms/{school.id}/privacy").get_data(as_text=True)
     assert "Quiz answers" in page and "The options chosen." in page
     assert "Video events" in page and "the school&#39;s LRS, if it has one" in page
