@@ -66,6 +66,7 @@ def test_school_admin_reads_the_data_map_with_every_field_and_the_retention(
     assert f'href="/admin/platforms/{school.id}/privacy' in registration
     page = client.get(f"/admin/platforms/{school.id}/privacy").get_data(as_text=True)
     assert "Quiz answers" in page and "The options chosen." in page
+    assert "Google sign-ins (Classroom add-on)" in page and "signing keys" not in page
     assert "Video events" in page and "the school&#39;s LRS, if it has one" in page
     assert "24 months after a person's last visit" in page
     other_id = db.session.scalars(select(Platform.id).filter_by(issuer=OTHER_ISSUER)).one()

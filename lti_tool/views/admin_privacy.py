@@ -57,6 +57,7 @@ def privacy(platform_id: int) -> ResponseReturnValue:
     """What is held about pupils and staff, why and where; retention; the actions."""
     platform = _visible_platform(platform_id)
     found = {t.name: t for t in personal_tables(db.metadata)}
+    found |= {n: db.metadata.tables[n] for n, i in REGISTRY.items() if i.person_key and n in db.metadata.tables}
     tables = [(name, info, found[name]) for name, info in REGISTRY.items() if name in found]
     preview = retention.enforce(db.session, db.metadata, utcnow(), dry_run=True, platform_ids=[platform.id])
     courses = db.session.execute(

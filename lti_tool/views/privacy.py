@@ -53,8 +53,8 @@ def _school() -> Platform | None:
 
 def _facts(school: Platform | None) -> dict[str, Any]:
     if school is None:
-        return {"school": None, "policy": None, "has_lrs": None}
-    return {"school": school, "policy": policy_of(school),
+        return {"school": None, "school_name": None, "policy": None, "has_lrs": None}
+    return {"school": school, "school_name": school.setting("school_name"), "policy": policy_of(school),
             "has_lrs": bool(destinations_for(db.session, school.id))}
 
 
