@@ -100,8 +100,10 @@ def test_school_admin_exports_a_pupil_and_the_export_is_in_the_audit_log(
     download = client.get(f"/admin/platforms/{school.id}/privacy/people/{alex.id}.json")
     assert download.json["person"]["platform_user_id"] == "pupil-alex"
     assert "attachment" in download.headers["Content-Disposition"]
+    printable = client.get(f"/admin/platforms/{school.id}/privacy/people/{alex.id}.pdf")
+    assert printable.mimetype == "application/pdf" and printable.data.startswith(b"%PDF")
     exports = _entries("export")
-    assert len(exports) == 2 and {e.subject_user_id for e in exports} == {alex.id}
+    assert len(exports) == 3 and {e.subject_user_id for e in exports} == {alex.id}
     log = client.get(f"/admin/platforms/{school.id}/privacy/audit").get_data(as_text=True)
     assert "Ms Admin" in log and "Alex Example" in log and "everything held (JSON)" in log
 
@@ -141,8 +143,9 @@ def test_trainer_opens_a_pupils_data_from_their_course_and_it_is_logged(
     page = client.get(f"/trainer/learners/{alex.id}/data")
     assert page.status_code == 200 and b"Quiz answers (1)" in page.data
     assert client.get(f"/trainer/learners/{alex.id}/data.json").json["person"]["platform_user_id"] == "pupil-alex"
+    assert client.get(f"/trainer/learners/{alex.id}/data.pdf").data.startswith(b"%PDF")
     assert [(e.action, e.actor_user_id, e.subject_user_id) for e in _entries()] == [
-        ("view", trainer.id, alex.id), ("export", trainer.id, alex.id), ("export", trainer.id, alex.id)]
+        ("view", trainer.id, alex.id)] + [("export", trainer.id, alex.id)] * 3
 
 
 @pytest.mark.parametrize("where", ["another course", "another school"])
@@ -154,7 +157,8 @@ def test_a_trainer_elsewhere_gets_403_for_a_pupils_data(
         launch(client, platform, "teacher-2", "Mr Elsewhere", role="Instructor", context=OTHER_COURSE)
     else:
         other_platform.launch(client, role="Instructor", sub="their-teacher")
-    for path in (f"/trainer/learners/{alex.id}/data", f"/trainer/learners/{alex.id}/data.json"):
+    for path in (f"/trainer/learners/{alex.id}/data", f"/trainer/learners/{alex.id}/data.json",
+                 f"/trainer/learners/{alex.id}/data.pdf"):
         response = client.get(path)
         assert response.status_code == 403
         assert b"pupil-alex" not in response.data and b"Alex" not in response.data

@@ -25,6 +25,7 @@ from lti_tool.models.types import utcnow
 from lti_tool.services.privacy import audit
 from lti_tool.services.privacy import erasure
 from lti_tool.services.privacy import export
+from lti_tool.services.privacy import pdf
 from lti_tool.services.privacy import policy
 from lti_tool.services.privacy import retention
 from lti_tool.services.privacy.registry import REGISTRY
@@ -118,9 +119,26 @@ def privacy_person(platform_id: int, user_id: int) -> ResponseReturnValue:
     return render_template(
         "privacy/export.html", export=found,
         json_url=url_for("admin.privacy_person_json", platform_id=platform.id, user_id=person.id),
+        pdf_url=url_for("admin.privacy_person_pdf", platform_id=platform.id, user_id=person.id),
         erase_url=url_for("admin.privacy_erase", platform_id=platform.id, scope="person", item_id=person.id),
         back_url=url_for("admin.privacy", platform_id=platform.id),
     )
+
+
+@bp.get("/platforms/<int:platform_id>/privacy/people/<int:user_id>.pdf")
+@requires_admin
+def privacy_person_pdf(platform_id: int, user_id: int) -> ResponseReturnValue:
+    """The same export as a PDF, to keep or hand over."""
+    platform = _visible_platform(platform_id)
+    person = _person(platform, user_id)
+    found = export.export_person(db.session, db.metadata, person,
+                                 shows_names=policy.policy_of(platform).stores_names)
+    audit.record_view(db.session, _actor(), "everything held (PDF)", platform_id=platform.id,
+                      subject_user_id=person.id, action=audit.EXPORT)
+    response = Response(pdf.export_pdf(found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="peerready-person-{person.id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/platforms/<int:platform_id>/privacy/people/<int:user_id>.json")

@@ -23,6 +23,7 @@ from lti_tool.models import Enrollment
 from lti_tool.models import User
 from lti_tool.services.privacy import audit
 from lti_tool.services.privacy import export
+from lti_tool.services.privacy import pdf
 from lti_tool.services.privacy.policy import policy_of
 from lti_tool.views.trainer import bp
 
@@ -53,7 +54,19 @@ def learner_data(user_id: int) -> ResponseReturnValue:
     """Everything held about a pupil in this course, as a page to read or print."""
     found = _export(user_id, "a pupil's data in the course (page)")
     return render_template("privacy/export.html", export=found, back_url=None, erase_url=None,
-                           json_url=url_for(".learner_data_json", user_id=user_id))
+                           json_url=url_for(".learner_data_json", user_id=user_id),
+                           pdf_url=url_for(".learner_data_pdf", user_id=user_id))
+
+
+@bp.get("/learners/<int:user_id>/data.pdf")
+@requires_role(Role.TRAINER)
+def learner_data_pdf(user_id: int) -> ResponseReturnValue:
+    """The same, as a PDF."""
+    found = _export(user_id, "a pupil's data in the course (PDF)")
+    response = Response(pdf.export_pdf(found), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="peerready-pupil-{user_id}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/learners/<int:user_id>/data.json")
