@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Response
 from flask import flash
 from flask import g
 from flask import redirect
@@ -25,7 +22,6 @@ from lti_tool.models.types import utcnow
 from lti_tool.services.privacy import audit
 from lti_tool.services.privacy import erasure
 from lti_tool.services.privacy import export
-from lti_tool.services.privacy import pdf
 from lti_tool.services.privacy import policy
 from lti_tool.services.privacy import retention
 from lti_tool.services.privacy.registry import REGISTRY
@@ -34,6 +30,7 @@ from lti_tool.services.xapi.endpoints import endpoints_for_any_deployment
 from lti_tool.views.admin import _visible_platform
 from lti_tool.views.admin import bp
 from lti_tool.views.admin import requires_admin
+from lti_tool.views.privacy import export_download
 
 SCOPES = ("person", "course", "deployment", "school")
 
@@ -118,43 +115,26 @@ def privacy_person(platform_id: int, user_id: int) -> ResponseReturnValue:
                       subject_user_id=person.id, action=audit.EXPORT)
     return render_template(
         "privacy/export.html", export=found,
-        json_url=url_for("admin.privacy_person_json", platform_id=platform.id, user_id=person.id),
-        pdf_url=url_for("admin.privacy_person_pdf", platform_id=platform.id, user_id=person.id),
+        json_url=url_for("admin.privacy_person_download", platform_id=platform.id, user_id=person.id,
+                         kind="json"),
+        pdf_url=url_for("admin.privacy_person_download", platform_id=platform.id, user_id=person.id,
+                        kind="pdf"),
         erase_url=url_for("admin.privacy_erase", platform_id=platform.id, scope="person", item_id=person.id),
         back_url=url_for("admin.privacy", platform_id=platform.id),
     )
 
 
-@bp.get("/platforms/<int:platform_id>/privacy/people/<int:user_id>.pdf")
+@bp.get("/platforms/<int:platform_id>/privacy/people/<int:user_id>.<any(pdf, json):kind>")
 @requires_admin
-def privacy_person_pdf(platform_id: int, user_id: int) -> ResponseReturnValue:
-    """The same export as a PDF, to keep or hand over."""
+def privacy_person_download(platform_id: int, user_id: int, kind: str) -> ResponseReturnValue:
+    """The same export as a PDF or JSON file, to keep or hand over."""
     platform = _visible_platform(platform_id)
     person = _person(platform, user_id)
     found = export.export_person(db.session, db.metadata, person,
                                  shows_names=policy.policy_of(platform).stores_names)
-    audit.record_view(db.session, _actor(), "everything held (PDF)", platform_id=platform.id,
+    audit.record_view(db.session, _actor(), f"everything held ({kind.upper()})", platform_id=platform.id,
                       subject_user_id=person.id, action=audit.EXPORT)
-    response = Response(pdf.export_pdf(found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="peerready-person-{person.id}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/platforms/<int:platform_id>/privacy/people/<int:user_id>.json")
-@requires_admin
-def privacy_person_json(platform_id: int, user_id: int) -> ResponseReturnValue:
-    """The same export as JSON, to download."""
-    platform = _visible_platform(platform_id)
-    person = _person(platform, user_id)
-    found = export.export_person(db.session, db.metadata, person,
-                                 shows_names=policy.policy_of(platform).stores_names)
-    audit.record_view(db.session, _actor(), "everything held (JSON)", platform_id=platform.id,
-                      subject_user_id=person.id, action=audit.EXPORT)
-    response = Response(json.dumps(found.as_json(), indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="peerready-person-{person.id}.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return export_download(found, kind, f"peerready-person-{person.id}")
 
 
 def _erase_target(platform: Platform, scope: str, item_id: int) -> tuple[str, str]:

@@ -6,9 +6,11 @@ course's audience and filled in with the school's own settings.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint
+from flask import Response
 from flask import g
 from flask import render_template
 from flask import request
@@ -19,6 +21,8 @@ from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Platform
 from lti_tool.services.audience import course_audience
+from lti_tool.services.privacy import pdf
+from lti_tool.services.privacy.export import Export
 from lti_tool.services.privacy.policy import policy_of
 from lti_tool.services.xapi.endpoints import destinations_for
 
@@ -70,3 +74,14 @@ def notice_for(audience: str) -> ResponseReturnValue:
     if audience not in AUDIENCES:
         raise NotFound("no such privacy notice")
     return render_template(f"privacy/{audience}.html", audience=audience, **_facts(_school()))
+
+
+def export_download(found: Export, kind: str, filename: str) -> Response:
+    """A subject access export as a PDF or JSON attachment that no cache keeps."""
+    if kind == "pdf":
+        response = Response(pdf.export_pdf(found), mimetype="application/pdf")
+    else:
+        response = Response(json.dumps(found.as_json(), indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -6,9 +6,6 @@ course is refused (403), whatever id is asked for. Every view is written to the 
 
 from __future__ import annotations
 
-import json
-
-from flask import Response
 from flask import g
 from flask import render_template
 from flask import url_for
@@ -23,8 +20,8 @@ from lti_tool.models import Enrollment
 from lti_tool.models import User
 from lti_tool.services.privacy import audit
 from lti_tool.services.privacy import export
-from lti_tool.services.privacy import pdf
 from lti_tool.services.privacy.policy import policy_of
+from lti_tool.views.privacy import export_download
 from lti_tool.views.trainer import bp
 
 
@@ -54,27 +51,13 @@ def learner_data(user_id: int) -> ResponseReturnValue:
     """Everything held about a pupil in this course, as a page to read or print."""
     found = _export(user_id, "a pupil's data in the course (page)")
     return render_template("privacy/export.html", export=found, back_url=None, erase_url=None,
-                           json_url=url_for(".learner_data_json", user_id=user_id),
-                           pdf_url=url_for(".learner_data_pdf", user_id=user_id))
+                           json_url=url_for(".learner_data_download", user_id=user_id, kind="json"),
+                           pdf_url=url_for(".learner_data_download", user_id=user_id, kind="pdf"))
 
 
-@bp.get("/learners/<int:user_id>/data.pdf")
+@bp.get("/learners/<int:user_id>/data.<any(pdf, json):kind>")
 @requires_role(Role.TRAINER)
-def learner_data_pdf(user_id: int) -> ResponseReturnValue:
-    """The same, as a PDF."""
-    found = _export(user_id, "a pupil's data in the course (PDF)")
-    response = Response(pdf.export_pdf(found), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="peerready-pupil-{user_id}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.get("/learners/<int:user_id>/data.json")
-@requires_role(Role.TRAINER)
-def learner_data_json(user_id: int) -> ResponseReturnValue:
-    """The same, as JSON to download."""
-    found = _export(user_id, "a pupil's data in the course (JSON)")
-    response = Response(json.dumps(found.as_json(), indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="peerready-pupil-{user_id}.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def learner_data_download(user_id: int, kind: str) -> ResponseReturnValue:
+    """The same, as a PDF or JSON file."""
+    found = _export(user_id, f"a pupil's data in the course ({kind.upper()})")
+    return export_download(found, kind, f"peerready-pupil-{user_id}")
