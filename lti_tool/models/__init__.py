@@ -1,5 +1,7 @@
 """Database models. Import every model module here so Alembic sees the whole schema."""
 
+from lti_tool.models.audit import AuditEntry
+from lti_tool.models.audit import WithdrawnCertificate
 from lti_tool.models.certification import Certification
 from lti_tool.models.certification import CertificationCheck
 from lti_tool.models.certification import CertificationEvent
@@ -29,10 +31,11 @@ from lti_tool.models.xapi import StoredStatement
 from lti_tool.models.xapi import XapiRegistration
 
 __all__ = [
-    "CheckpointAnswer",
+    "AuditEntry",
     "Certification",
     "CertificationCheck",
     "CertificationEvent",
+    "CheckpointAnswer",
     "ClassroomAttachment",
     "ClassroomSubmission",
     "Context",
@@ -43,8 +46,8 @@ __all__ = [
     "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
-    "OutboxItem",
     "ModuleProgress",
+    "OutboxItem",
     "Platform",
     "QuizAnswer",
     "QuizAttempt",
@@ -54,6 +57,7 @@ __all__ = [
     "SupervisedPractice",
     "ToolKey",
     "User",
-    "XapiRegistration",
     "VideoEvent",
+    "WithdrawnCertificate",
+    "XapiRegistration",
 ]

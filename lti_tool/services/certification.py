@@ -29,6 +29,7 @@ from lti_tool.models import Enrollment
 from lti_tool.models import Platform
 from lti_tool.models import SupervisedPractice
 from lti_tool.models import User
+from lti_tool.models import WithdrawnCertificate
 from lti_tool.models.types import as_utc
 from lti_tool.services import certificate_outputs
 from lti_tool.services import programmes
@@ -511,6 +512,8 @@ def _latest_practice_at(session: Session, user_id: int, context_id: int, program
 def _free_status_index(session: Session, platform_id: int) -> int:
     """A random unused bit of the issuer's status list (random so positions reveal no order)."""
     used = set(session.scalars(select(Certification.status_index).filter_by(platform_id=platform_id)))
+    # A withdrawn certificate (its holder's data erased) keeps its bit set in the list.
+    used |= set(session.scalars(select(WithdrawnCertificate.status_index).filter_by(platform_id=platform_id)))
     if len(used) >= STATUS_LIST_SIZE:
         raise CertificationError("status list full", message="This school has issued too many certificates.")
     while (index := secrets.randbelow(STATUS_LIST_SIZE)) in used:

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.models import Certification
 from lti_tool.models import Platform
+from lti_tool.models import WithdrawnCertificate
 from lti_tool.models.types import as_utc
 from lti_tool.services import keys
 from lti_tool.services.certification import STATUS_LIST_SIZE
@@ -145,7 +146,9 @@ def revocation_list(session: Session, platform: Platform) -> dict[str, Any]:
         select(Certification.code)
         .where(Certification.platform_id == platform.id, Certification.revoked_at.is_not(None))
         .order_by(Certification.id)
-    )
+    ).all()
+    withdrawn = session.scalars(select(WithdrawnCertificate.code).filter_by(platform_id=platform.id)
+                                .order_by(WithdrawnCertificate.withdrawn_at)).all()
     return {
         "@context": OB2_CONTEXT,
         "type": "RevocationList",
@@ -153,7 +156,7 @@ def revocation_list(session: Session, platform: Platform) -> dict[str, Any]:
         "issuer": external_url("verify.issuer", platform_id=platform.id),
         "revokedAssertions": [
             {"id": external_url("verify.assertion", code=code), "revocationReason": PUBLIC_REVOCATION_REASON}
-            for code in revoked
+            for code in [*revoked, *withdrawn]
         ],
     }
 
@@ -235,10 +238,14 @@ def credential_jwt(session: Session, certification: Certification, platform: Pla
 
 def status_list_jwt(session: Session, platform: Platform, now: datetime) -> str:
     """The issuer's revocation list as a signed W3C BitstringStatusListCredential JWT."""
-    revoked = session.scalars(
-        select(Certification.status_index)
-        .where(Certification.platform_id == platform.id, Certification.revoked_at.is_not(None))
-    )
+    revoked = [
+        *session.scalars(
+            select(Certification.status_index)
+            .where(Certification.platform_id == platform.id, Certification.revoked_at.is_not(None))
+        ),
+        # Certificates withdrawn when their holder's data was erased stay revoked in the list.
+        *session.scalars(select(WithdrawnCertificate.status_index).filter_by(platform_id=platform.id)),
+    ]
     url = external_url("verify.status_list", platform_id=platform.id)
     issuer_id = external_url("verify.issuer", platform_id=platform.id)
     return _sign(session, {

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint
+from flask import Response
 from flask import current_app
 from flask import render_template
 from flask import request
-from flask import Response
 from flask.typing import ResponseReturnValue
 
 from lti_tool.errors import NotAllowed

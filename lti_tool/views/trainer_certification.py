@@ -21,6 +21,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.models.types import utcnow
 from lti_tool.services import certification
+from lti_tool.services.privacy import audit
 from lti_tool.views.trainer import bp
 
 
@@ -38,6 +39,8 @@ def certification_overview() -> ResponseReturnValue:
 def certification_learner(user_id: int) -> ResponseReturnValue:
     """One learner's certificates, history, practice records and the revoke form."""
     learner = certification.learner_in_course(db.session, g.context, user_id)
+    audit.record_view(db.session, audit.Actor(audit.TRAINER, g.user.id), "certification record",
+                      platform_id=learner.platform_id, subject_user_id=learner.id, context_id=g.context.id)
     now = utcnow()
     board = certification.dashboard(db.session, g.context, now)
     standings = [

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Platform
+from lti_tool.models import WithdrawnCertificate
 from lti_tool.models.types import as_utc
 from lti_tool.models.types import utcnow
 from lti_tool.services import certificate_pdf
@@ -30,6 +31,8 @@ bp = Blueprint("verify", __name__)
 @bp.get("/verify/<code>")
 def certificate(code: str) -> ResponseReturnValue:
     """The public verification page: valid, expired or revoked (unknown codes get a 404 page)."""
+    if (withdrawn := db.session.get(WithdrawnCertificate, code)) is not None:
+        return render_template("privacy/withdrawn.html", withdrawn=withdrawn)
     found = certification.by_code(db.session, code)
     now = utcnow()
     platform = db.session.get(Platform, found.platform_id)
@@ -88,6 +91,8 @@ def badge_image() -> ResponseReturnValue:
 @bp.get("/badges/assertions/<code>")
 def assertion(code: str) -> ResponseReturnValue:
     """The hosted OB 2.0 Assertion; a revoked one answers 410 Gone with ``revoked: true``."""
+    if db.session.get(WithdrawnCertificate, code) is not None:  # its holder's data was erased
+        return _json_ld({"revoked": True, "revocationReason": "Withdrawn by the school."}, status=410)
     found = certification.by_code(db.session, code)
     body = open_badges.assertion(found, utcnow())
     return _json_ld(body, status=410 if body.get("revoked") else 200, max_age=60)
