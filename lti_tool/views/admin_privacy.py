@@ -27,7 +27,7 @@ from lti_tool.services.privacy import retention
 from lti_tool.services.privacy.registry import REGISTRY
 from lti_tool.services.privacy.registry import personal_tables
 from lti_tool.services.xapi.endpoints import endpoints_for_any_deployment
-from lti_tool.views.admin import _visible_platform
+from lti_tool.views.admin import visible_platform
 from lti_tool.views.admin import bp
 from lti_tool.views.admin import requires_admin
 from lti_tool.views.privacy import export_download
@@ -53,7 +53,7 @@ def _person(platform: Platform, user_id: int) -> User:
 @requires_admin
 def privacy(platform_id: int) -> ResponseReturnValue:
     """What is held about pupils and staff, why and where; retention; the actions."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     found = {t.name: t for t in personal_tables(db.metadata)}
     found |= {n: db.metadata.tables[n] for n, i in REGISTRY.items() if i.person_key and n in db.metadata.tables}
     tables = [(name, info, found[name]) for name, info in REGISTRY.items() if name in found]
@@ -74,7 +74,7 @@ def privacy(platform_id: int) -> ResponseReturnValue:
 @requires_admin
 def privacy_settings(platform_id: int) -> ResponseReturnValue:
     """Save how long activity and the audit log are kept, and whether names are stored."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     try:
         policy.set_policy(
             db.session, platform, request.form.get("retention_months", ""),
@@ -94,7 +94,7 @@ def privacy_settings(platform_id: int) -> ResponseReturnValue:
 @requires_admin
 def privacy_find(platform_id: int) -> ResponseReturnValue:
     """Find a person by the platform's user id (what Moodle shows as the user's id)."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     sub = request.args.get("platform_user_id", "").strip()
     person = db.session.scalars(select(User).filter_by(platform_id=platform.id, sub=sub)).first()
     if person is None:
@@ -107,7 +107,7 @@ def privacy_find(platform_id: int) -> ResponseReturnValue:
 @requires_admin
 def privacy_person(platform_id: int, user_id: int) -> ResponseReturnValue:
     """Everything held about one person, as a page to read, print or save as PDF."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     person = _person(platform, user_id)
     found = export.export_person(db.session, db.metadata, person,
                                  shows_names=policy.policy_of(platform).stores_names)
@@ -128,7 +128,7 @@ def privacy_person(platform_id: int, user_id: int) -> ResponseReturnValue:
 @requires_admin
 def privacy_person_download(platform_id: int, user_id: int, kind: str) -> ResponseReturnValue:
     """The same export as a PDF or JSON file, to keep or hand over."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     person = _person(platform, user_id)
     found = export.export_person(db.session, db.metadata, person,
                                  shows_names=policy.policy_of(platform).stores_names)
@@ -161,7 +161,7 @@ def _erase_target(platform: Platform, scope: str, item_id: int) -> tuple[str, st
 @requires_admin
 def privacy_erase(platform_id: int, scope: str, item_id: int) -> ResponseReturnValue:
     """Ask for confirmation before erasing."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     what, confirm_text = _erase_target(platform, scope, item_id)
     return render_template("admin/privacy_erase.html", platform=platform, scope=scope, item_id=item_id,
                            what=what, confirm_text=confirm_text,
@@ -172,7 +172,7 @@ def privacy_erase(platform_id: int, scope: str, item_id: int) -> ResponseReturnV
 @requires_admin
 def privacy_erase_confirmed(platform_id: int, scope: str, item_id: int) -> ResponseReturnValue:
     """Erase, once the admin typed the confirmation."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     _, confirm_text = _erase_target(platform, scope, item_id)
     if request.form.get("confirm", "").strip() != confirm_text:
         flash("The confirmation did not match, so nothing was erased.", "problem")
@@ -194,7 +194,7 @@ def privacy_erase_confirmed(platform_id: int, scope: str, item_id: int) -> Respo
 @requires_admin
 def privacy_audit(platform_id: int) -> ResponseReturnValue:
     """Who viewed, exported or erased people's data, newest first."""
-    platform = _visible_platform(platform_id)
+    platform = visible_platform(platform_id)
     entries = audit.entries(db.session, platform.id)
     ids = {e.actor_user_id for e in entries} | {e.subject_user_id for e in entries}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})))}
