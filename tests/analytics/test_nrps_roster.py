@@ -229,11 +229,11 @@ def test_roster_error_is_a_plain_page_not_a_500(make_app: Callable[..., Flask]) 
     app = make_app()
 
     def dashboard() -> str:
-        raise RosterUnavailable("platform 1 refused NRPS: 401")
+        raise RosterUnavailable("platform 1 refused NRPS: HTTP-STATUS-UNAUTHORISED")
 
     app.add_url_rule("/trainer/roster-test", view_func=dashboard)
     response = app.test_client().get("/trainer/roster-test")
     assert response.status_code == 502
     page = response.get_data(as_text=True)
     assert "The roster couldn&#39;t be fetched from your platform just now." in page
-    assert "401" not in page  # the detail goes to the log, not to the trainer
+    assert "UNAUTHORISED" not in page  # the detail goes to the log, not to the trainer
