@@ -53,7 +53,7 @@ def url_of(endpoint: str, platform_id: int) -> str:
     args = {"platform_id": platform_id, "endpoint_id": 1, "module_id": MODULE,
             "checkpoint_id": "check-1", "attempt_id": 1, "quiz_id": "boundaries", "user_id": 1,
             "certification_id": 1, "number": 1, "programme_id": "peer-support-in-your-school",
-            "code": "no-such-code"}
+            "code": "no-such-code", "scope": "person", "item_id": 1}
     rule = next(iter(current_app.url_map.iter_rules(endpoint=endpoint)))
     with current_app.test_request_context():
         return url_for(endpoint, **{k: v for k, v in args.items() if k in rule.arguments})
