@@ -296,11 +296,9 @@ def _emit_statements(
     was_complete: bool,
 ) -> None:
     """xAPI Video Profile statements for the new events, in the same transaction."""
-    user, context = session.get(User, row.user_id), session.get(Context, row.context_id)
-    assert user is not None and context is not None
-    viewing = video_events.video_session(session, user, context, module, player_session)
+    viewing = _viewing(session, row, module, player_session)
     played = [tuple(pair) for pair in row.segments or []]
-    ref = f"module:{row.user_id}:{row.context_id}:{module.id}"
+    ref = _statement_ref(row, module)
     for event in sorted(new_events, key=lambda e: e.occurred_at):
         statement = video_events.statement_for(
             viewing,
@@ -374,15 +372,25 @@ def answer(
 def _emit_checkpoint_statement(
     session: Session, row: ModuleProgress, module: Module, result: Answer
 ) -> None:
-    user, context = session.get(User, row.user_id), session.get(Context, row.context_id)
-    assert user is not None and context is not None
-    viewing = video_events.video_session(session, user, context, module, "checkpoints")
+    viewing = _viewing(session, row, module, "checkpoints")
     statement = video_events.checkpoint_answered(
         viewing, module, result.checkpoint_id, result.choice_id, result.correct
     )
-    recording.emit(
-        session, viewing.ctx, statement, ref=f"module:{row.user_id}:{row.context_id}:{module.id}"
-    )
+    recording.emit(session, viewing.ctx, statement, ref=_statement_ref(row, module))
+
+
+def _viewing(
+    session: Session, row: ModuleProgress, module: Module, player_session: str
+) -> video_events.video.VideoSession:
+    """The xAPI Video Profile session of the learner whose progress ``row`` is."""
+    user, context = session.get(User, row.user_id), session.get(Context, row.context_id)
+    assert user is not None and context is not None
+    return video_events.video_session(session, user, context, module, player_session)
+
+
+def _statement_ref(row: ModuleProgress, module: Module) -> str:
+    """The ref of every statement about this learner's module (for voiding and erasure)."""
+    return f"module:{row.user_id}:{row.context_id}:{module.id}"
 
 
 def _complete_if_due(row: ModuleProgress, module: Module) -> None:
