@@ -105,6 +105,24 @@ def load(path: Path, schema_path: Path, parse: Callable[[Any], T]) -> T:
         raise
 
 
+def load_each(
+    paths: Iterable[Path], schema_path: Path, parser_for: Callable[[Path], Callable[[Any], T]]
+) -> tuple[dict[Path, T], list[str]]:
+    """Load every file in ``paths`` (by path); a file that fails is left out, its problem kept.
+
+    One broken content file must not take the rest down: the problems (one message per file,
+    naming it) go to the trainer and admin pages and to ``flask content check``.
+    """
+    loaded: dict[Path, T] = {}
+    problems: list[str] = []
+    for path in paths:
+        try:
+            loaded[path] = load(path, schema_path, parser_for(path))
+        except ContentError as exc:
+            problems.append(str(exc))
+    return loaded, problems
+
+
 def _error_order(error: ValidationError) -> tuple[int, str]:
     return (len(error.absolute_path), str(list(error.absolute_path)))
 

@@ -17,6 +17,8 @@ from flask import Flask
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import HealthCheck
+from hypothesis import settings
 from sqlalchemy import text
 
 from lti_tool import create_app
@@ -29,6 +31,13 @@ from tests.support.http_server import running
 from tests.support.platform import TestPlatform
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# Property tests check behaviour, not speed: on a loaded CI machine Hypothesis's default 200 ms
+# deadline and "too slow" health check fail good code at random. Speed lives in bench/.
+settings.register_profile(
+    "peerready", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("peerready")
 
 
 def pytest_report_header() -> str:

@@ -9,17 +9,13 @@ trainer and admin pages: one broken file must not take the whole app down. Quizz
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from flask import current_app
 
-from lti_tool.content import ContentError
-from lti_tool.content import load
+from lti_tool.content import load_each
 from lti_tool.errors import NotFound
 from quizzes.catalogue import CONTENT_DIR
 from quizzes.catalogue import SCHEMA_PATH
@@ -28,7 +24,6 @@ from quizzes.model import Audience
 from quizzes.model import Quiz
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 _EXTENSION_KEY = "peerready.catalogue"
 
 
@@ -53,12 +48,16 @@ class Catalogue:
 
 def load_catalogue(quiz_dir: Path = CONTENT_DIR) -> Catalogue:
     """Load every ``*.yaml`` quiz in ``quiz_dir``, leaving out (and logging) those that fail."""
-    quizzes, problems = _load_each(
-        sorted(quiz_dir.glob("*.yaml")),
-        lambda path: load(path, SCHEMA_PATH, parse_quiz),
-        lambda quiz: quiz.id,
-    )
-    return Catalogue(quizzes=quizzes, problems=problems)
+    loaded, problems = load_each(sorted(quiz_dir.glob("*.yaml")), SCHEMA_PATH, lambda _: parse_quiz)
+    quizzes: dict[str, Quiz] = {}
+    for path, found in loaded.items():
+        if found.id in quizzes:
+            problems.append(f"{path}: id {found.id!r} is already used by another file")
+        else:
+            quizzes[found.id] = found
+    for problem in problems:
+        log.error("Content left out: %s", problem)
+    return Catalogue(quizzes=quizzes, problems=tuple(problems))
 
 
 def get_catalogue() -> Catalogue:
@@ -85,24 +84,3 @@ def quizzes_for(audience: Audience) -> list[Quiz]:
 def problems() -> tuple[str, ...]:
     """Messages naming each content file that could not be loaded (for trainers and admins)."""
     return get_catalogue().problems
-
-
-def _load_each(
-    paths: Iterable[Path], load_one: Callable[[Path], T], id_of: Callable[[T], str]
-) -> tuple[dict[str, T], tuple[str, ...]]:
-    loaded: dict[str, T] = {}
-    found: list[str] = []
-    for path in paths:
-        try:
-            item = load_one(path)
-        except ContentError as error:
-            log.error("Content left out: %s", error)
-            found.append(str(error))
-            continue
-        if id_of(item) in loaded:
-            message = f"{path}: id {id_of(item)!r} is already used by another file"
-            log.error("Content left out: %s", message)
-            found.append(message)
-            continue
-        loaded[id_of(item)] = item
-    return loaded, tuple(found)

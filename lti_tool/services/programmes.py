@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from flask import current_app
 
-from lti_tool.content import ContentError
-from lti_tool.content import load
+from lti_tool.content import load_each
 from lti_tool.models import Context
 from lti_tool.models import ResourceLink
 from modules import catalogue as cat
@@ -64,16 +60,18 @@ def library() -> Library:
 @functools.lru_cache(maxsize=4)
 def _load_library(school_dir: Path | None) -> Library:
     dirs = (cat.CONTENT_DIR, school_dir) if school_dir else (cat.CONTENT_DIR,)
-    problems: list[str] = []
-    modules = _load_each(
-        cat.module_files(*dirs).values(), cat.MODULE_SCHEMA, cat.module_parser, problems
+    loaded_modules, problems = load_each(
+        cat.module_files(*dirs).values(), cat.MODULE_SCHEMA, cat.module_parser
     )
+    modules = list(loaded_modules.values())
     by_id = {module.id: module for module in modules}
     parse = functools.partial(cat.parse_programme, module_ids=by_id.keys())
     programmes = []
-    for programme in _load_each(
-        cat.programme_files(*dirs).values(), cat.PROGRAMME_SCHEMA, lambda _: parse, problems
-    ):
+    loaded_programmes, programme_problems = load_each(
+        cat.programme_files(*dirs).values(), cat.PROGRAMME_SCHEMA, lambda _: parse
+    )
+    problems += programme_problems
+    for programme in loaded_programmes.values():
         try:
             cat.check_references(by_id.values(), [programme])
         except InvalidContent as exc:
@@ -85,21 +83,6 @@ def _load_library(school_dir: Path | None) -> Library:
     files = cat.module_files(*dirs)
     folders = {module_id: files[module_id].parent for module_id in by_id}
     return Library(cat.build_catalogue(modules, programmes), folders, tuple(problems))
-
-
-def _load_each(
-    paths: Iterable[Path],
-    schema: Path,
-    parser_for: Callable[[Path], Callable[[Any], Any]],
-    problems: list[str],
-) -> list[Any]:
-    loaded = []
-    for path in paths:
-        try:
-            loaded.append(load(path, schema, parser_for(path)))
-        except ContentError as exc:
-            problems.append(str(exc))
-    return loaded
 
 
 def module(module_id: str) -> Module:
