@@ -106,20 +106,32 @@ def load(path: Path, schema_path: Path, parse: Callable[[Any], T]) -> T:
 
 
 def load_each(
-    paths: Iterable[Path], schema_path: Path, parser_for: Callable[[Path], Callable[[Any], T]]
-) -> tuple[dict[Path, T], list[str]]:
-    """Load every file in ``paths`` (by path); a file that fails is left out, its problem kept.
+    paths: Iterable[Path],
+    schema_path: Path,
+    parser_for: Callable[[Path], Callable[[Any], T]],
+    id_of: Callable[[T], str] | None = None,
+) -> tuple[list[T], list[str]]:
+    """Load every file in ``paths``; a file that fails is left out and its problem kept.
 
     One broken content file must not take the rest down: the problems (one message per file,
-    naming it) go to the trainer and admin pages and to ``flask content check``.
+    naming it, in file order) go to the trainer and admin pages and to ``flask content check``.
+    With ``id_of``, a file whose id an earlier file already uses is a problem too.
     """
-    loaded: dict[Path, T] = {}
+    loaded: list[T] = []
     problems: list[str] = []
+    seen: set[str] = set()
     for path in paths:
         try:
-            loaded[path] = load(path, schema_path, parser_for(path))
+            item = load(path, schema_path, parser_for(path))
         except ContentError as exc:
             problems.append(str(exc))
+            continue
+        if id_of is not None:
+            if id_of(item) in seen:
+                problems.append(f"{path}: id {id_of(item)!r} is already used by another file")
+                continue
+            seen.add(id_of(item))
+        loaded.append(item)
     return loaded, problems
 
 

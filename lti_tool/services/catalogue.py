@@ -48,16 +48,12 @@ class Catalogue:
 
 def load_catalogue(quiz_dir: Path = CONTENT_DIR) -> Catalogue:
     """Load every ``*.yaml`` quiz in ``quiz_dir``, leaving out (and logging) those that fail."""
-    loaded, problems = load_each(sorted(quiz_dir.glob("*.yaml")), SCHEMA_PATH, lambda _: parse_quiz)
-    quizzes: dict[str, Quiz] = {}
-    for path, found in loaded.items():
-        if found.id in quizzes:
-            problems.append(f"{path}: id {found.id!r} is already used by another file")
-        else:
-            quizzes[found.id] = found
+    loaded, problems = load_each(
+        sorted(quiz_dir.glob("*.yaml")), SCHEMA_PATH, lambda _: parse_quiz, lambda quiz: quiz.id
+    )
     for problem in problems:
         log.error("Content left out: %s", problem)
-    return Catalogue(quizzes=quizzes, problems=tuple(problems))
+    return Catalogue(quizzes={quiz.id: quiz for quiz in loaded}, problems=tuple(problems))
 
 
 def get_catalogue() -> Catalogue:

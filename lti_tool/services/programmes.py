@@ -60,10 +60,9 @@ def library() -> Library:
 @functools.lru_cache(maxsize=4)
 def _load_library(school_dir: Path | None) -> Library:
     dirs = (cat.CONTENT_DIR, school_dir) if school_dir else (cat.CONTENT_DIR,)
-    loaded_modules, problems = load_each(
+    modules, problems = load_each(
         cat.module_files(*dirs).values(), cat.MODULE_SCHEMA, cat.module_parser
     )
-    modules = list(loaded_modules.values())
     by_id = {module.id: module for module in modules}
     parse = functools.partial(cat.parse_programme, module_ids=by_id.keys())
     programmes = []
@@ -71,7 +70,7 @@ def _load_library(school_dir: Path | None) -> Library:
         cat.programme_files(*dirs).values(), cat.PROGRAMME_SCHEMA, lambda _: parse
     )
     problems += programme_problems
-    for programme in loaded_programmes.values():
+    for programme in loaded_programmes:
         try:
             cat.check_references(by_id.values(), [programme])
         except InvalidContent as exc:
