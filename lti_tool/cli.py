@@ -109,15 +109,18 @@ def list_command() -> None:
 @platform_cli.command("remove")
 @click.argument("platform_id", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def remove_command(platform_id: int, yes: bool) -> None:
-    """Remove a registration and everything PeerReady holds for it."""
+@click.option("--drop-undelivered", is_flag=True,
+              help="Remove even if voiding statements or grades still wait to be delivered.")
+def remove_command(platform_id: int, yes: bool, drop_undelivered: bool) -> None:
+    """Remove a registration whose data was erased (`flask privacy erase --everything`)."""
     try:
         platform = platforms.get_platform(db.session, platform_id)
+        platforms.check_removable(db.session, platform, drop_undelivered=drop_undelivered)
     except RegistrationProblem as exc:
         _fail(exc)
     if not yes:
-        click.confirm(f"Remove {platform.issuer} and all its courses, pupils and records?", abort=True)
-    platforms.remove_platform(db.session, platform)
+        click.confirm(f"Remove the registration of {platform.issuer}?", abort=True)
+    platforms.remove_platform(db.session, platform, drop_undelivered=drop_undelivered)
     click.echo(f"Removed platform {platform_id}")
 
 

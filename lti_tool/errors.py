@@ -16,6 +16,7 @@ class PeerReadyError(Exception):
     message = "PeerReady could not do that."
     next_step = "Go back to your course and open PeerReady again."
     admin_hint = ""
+    retry_after = 0  # seconds for a Retry-After header (0: none)
 
     def __init__(self, detail: str = "", *, message: str | None = None) -> None:
         super().__init__(detail or self.message)
@@ -31,6 +32,14 @@ class StoreUnavailable(PeerReadyError):
     heading = "PeerReady is busy for a moment"
     message = "PeerReady couldn't reach its records just now. Nothing you did caused it."
     next_step = "Wait a moment, then try again. Your progress so far is saved."
+    retry_after = 5  # a restart or failover takes seconds
+
+
+class LaunchUnavailable(StoreUnavailable):
+    """As StoreUnavailable, during a login or launch: only the course can start it again."""
+
+    message = "PeerReady is temporarily unavailable and couldn't open. Nothing you did caused it."
+    next_step = "Wait a moment, then try again: open PeerReady from your course once more."
 
 
 class SessionExpired(PeerReadyError):

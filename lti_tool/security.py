@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 FRAME_ANCESTORS_CACHE_SECONDS = 60
+FRAME_ANCESTORS_RETRY_SECONDS = 5  # after the database did not answer
 # Third-party players a page may load (script and iframe origins), only on pages that ask.
 EMBED_SOURCES: dict[str, tuple[str, ...]] = {
     "youtube": ("https://www.youtube.com", "https://www.youtube-nocookie.com"),
@@ -66,23 +67,38 @@ def origin_of(url: str | None) -> str | None:
 
 
 class FrameAncestors:
-    """The origins allowed to frame PeerReady: every registered platform, refreshed each minute."""
+    """The origins allowed to frame PeerReady: every registered platform, refreshed each minute.
+
+    If the database does not answer, the last origins loaded stay in use and the lookup is
+    tried again a few seconds later (not a minute of pages no LMS may frame).
+    """
 
     def __init__(self) -> None:
         self._origins: tuple[str, ...] = ()
         self._loaded_at = 0.0
+        self._retry_at = 0.0
 
     def invalidate(self) -> None:
         self._loaded_at = 0.0
+        self._retry_at = 0.0
+
+    def cached(self) -> tuple[str, ...]:
+        """The origins last loaded, without asking the database (for error pages)."""
+        return self._origins
 
     def origins(self) -> tuple[str, ...]:
-        if time.monotonic() - self._loaded_at > FRAME_ANCESTORS_CACHE_SECONDS:
-            self._origins = self._load()
-            self._loaded_at = time.monotonic()
+        now = time.monotonic()
+        if now - self._loaded_at > FRAME_ANCESTORS_CACHE_SECONDS and now >= self._retry_at:
+            loaded = self._load()
+            if loaded is None:
+                self._retry_at = now + FRAME_ANCESTORS_RETRY_SECONDS
+            else:
+                self._origins, self._loaded_at = loaded, now
         return self._origins
 
     @staticmethod
-    def _load() -> tuple[str, ...]:
+    def _load() -> tuple[str, ...] | None:
+        """The registered platforms' origins, or None if the database did not answer."""
         from lti_tool.extensions import db
         from lti_tool.models import Platform
 
@@ -92,9 +108,12 @@ class FrameAncestors:
                 select(Platform.issuer, Platform.auth_login_url)
                 .where(Platform.registered_via != "classroom")
             ).all()
-        except SQLAlchemyError:  # no tables yet (before `flask db upgrade`): frame nothing
-            db.session.rollback()
-            return ()
+        except SQLAlchemyError:  # down, or no tables yet (before `flask db upgrade`)
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                pass  # a dead connection: the session is discarded at teardown anyway
+            return None
         found = {origin for row in rows for origin in map(origin_of, row) if origin}
         return tuple(sorted(found))
 
@@ -124,12 +143,12 @@ def content_security_policy(
     )
 
 
-def _framers(ancestors: FrameAncestors, app: Flask) -> tuple[str, ...]:
+def _framers(platforms: tuple[str, ...], app: Flask) -> tuple[str, ...]:
     """Who may frame this page: set for it, set for the session's launch, or every platform."""
     chosen = request.environ.get("peerready.frame_ancestors") or session.get(FRAMED_BY_SESSION_KEY)
     if chosen:
         return tuple(chosen)
-    return (*ancestors.origins(), *app.config["EXTRA_FRAME_ANCESTORS"])
+    return (*platforms, *app.config["EXTRA_FRAME_ANCESTORS"])
 
 
 def init_app(app: Flask) -> None:
@@ -139,11 +158,13 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
+        # A server error's page never asks the database: it may be what failed.
+        platforms = ancestors.cached() if response.status_code >= 500 else ancestors.origins()
         response.headers.setdefault(
             "Content-Security-Policy",
             content_security_policy(
-                frame_ancestors=_framers(ancestors, app),
-                form_targets=(*ancestors.origins(), *app.config["EXTRA_FORM_ACTION"]),
+                frame_ancestors=_framers(platforms, app),
+                form_targets=(*platforms, *app.config["EXTRA_FORM_ACTION"]),
                 embeds=tuple(request.environ.get("peerready.csp_embed_sources", ())),
             ),
         )

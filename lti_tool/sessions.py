@@ -106,16 +106,22 @@ class TokenSessionInterface(SessionInterface):
         assert isinstance(session, ServerSession)
         if not session.modified or session.unavailable:
             return
-        if not session and session.sid:
-            get_store().delete(f"session:{session.sid}")
-            return
-        if not session:
-            return
-        if session.sid is None:
+        if session.sid is None and session:
             session.sid = secrets.token_urlsafe(32)
-        get_store().set(
-            f"session:{session.sid}", dict(session), app.config["SESSION_LIFETIME_SECONDS"]
-        )
+        try:
+            if not session:
+                if session.sid:
+                    get_store().delete(f"session:{session.sid}")
+                return
+            get_store().set(
+                f"session:{session.sid}", dict(session), app.config["SESSION_LIFETIME_SECONDS"]
+            )
+        except STORE_ERRORS as exc:
+            # The page would carry a token for a session that was never stored. Flask turns
+            # this into its last-resort 500, which views/errors.py shows as the 503 page; the
+            # error page's own save is skipped.
+            session.unavailable = True
+            raise StoreUnavailable(f"saving the session failed: {type(exc).__name__}") from exc
         secure = request.is_secure
         response.set_cookie(
             self.get_cookie_name(app),

@@ -226,3 +226,34 @@ def test_remove_needs_the_issuer_typed_exactly(
     assert f"Removed {platform.issuer}." in client.get(removed.headers["Location"]).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalars(select(Platform.issuer)).all() == [OTHER_ISSUER]
+
+
+def test_remove_is_refused_until_the_school_data_is_erased_from_its_data_page(
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, platform: TestPlatform,
+    other_platform: Any,
+) -> None:
+    assert platform.launch(app.test_client(), sub="pupil-1").status_code == 303  # a pupil's data
+    _sign_in_as_tool_admin(client, runner)
+    platform_id = _platform_id(platform.issuer)
+    page = _platform_page(client, platform_id)
+    erase_url = f"/admin/platforms/{platform_id}/privacy/erase/school/{platform_id}"
+    assert erase_url in page and "Remove registration</button>" not in page  # the way, not the button
+    refused = client.post(f"/admin/platforms/{platform_id}/remove",
+                          data={"confirm_issuer": platform.issuer, "csrf_token": _csrf_token(page)})
+    assert refused.status_code == 303
+    explained = _platform_page(client, platform_id)
+    assert "still holds 1 person, 1 course and 2 learning records" in explained
+    assert "Erase the school&#39;s data first" in explained
+    assert db.session.get(Platform, platform_id) is not None
+
+    erase_page = client.get(erase_url).get_data(as_text=True)
+    erased = client.post(erase_url, data={"confirm": platform.issuer,
+                                          "csrf_token": _csrf_token(erase_page)})
+    assert erased.status_code == 303
+    page = _platform_page(client, platform_id)
+    assert "Remove registration</button>" in page
+    removed = client.post(f"/admin/platforms/{platform_id}/remove",
+                          data={"confirm_issuer": platform.issuer, "csrf_token": _csrf_token(page)})
+    assert removed.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Platform.issuer)).all() == [OTHER_ISSUER]

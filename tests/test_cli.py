@@ -7,20 +7,32 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import Result
+from flask import Flask
 from flask.testing import FlaskClient
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.models import Certification
 from lti_tool.models import Context
 from lti_tool.models import Deployment
 from lti_tool.models import Enrollment
+from lti_tool.models import OutboxItem
 from lti_tool.models import Platform
 from lti_tool.models import ResourceLink
 from lti_tool.models import ToolKey
 from lti_tool.models import User
+from lti_tool.models import WithdrawnCertificate
+from lti_tool.models.outbox import PENDING
+from lti_tool.services import certification
+from lti_tool.services.xapi.endpoints import add_endpoint
 from tests.support.platform import TestPlatform
+from tests.support.privacy import course_of
+from tests.support.privacy import give_activity
+from tests.support.privacy import launch
+from tests.support.servers import CountingLrs
+from tests.support.servers import serve
 
 SAMPLE = Path(__file__).resolve().parent.parent / "config" / "sample_platform.json"
 MOODLE = "https://moodle.example.org"
@@ -160,25 +172,77 @@ def test_platform_import_refuses_a_file_that_is_not_json(runner: FlaskCliRunner,
     assert _count(Platform) == 0
 
 
-def test_platform_remove_deletes_deployments_courses_users_and_enrolments(
-    runner: FlaskCliRunner, client: FlaskClient, platform: TestPlatform
+def _school_with_an_lrs(app: Flask, platform: TestPlatform, lrs_url: str) -> int:
+    app.config["LRS_ALLOW_HTTP"] = True
+    school = db.session.scalars(select(Platform).filter_by(issuer=platform.issuer)).one()
+    # Certificates without a trainer's sign-off or supervised practice, as the privacy tests do.
+    school.settings = {certification.SIGNOFF_REQUIRED: False, certification.PRACTICE_REQUIRED: False}
+    add_endpoint(db.session, school, {"name": "School LRS", "url": lrs_url, "auth": "basic",
+                                      "username": "lrs-user", "secret": "lrs-secret"})
+    return school.id
+
+
+def _deliver(runner: FlaskCliRunner) -> None:
+    db.session.rollback()  # SQLite: the worker's own connection needs the write lock
+    result = runner.invoke(args=["xapi", "deliver", "--once"])
+    assert result.exit_code == 0, result.output
+
+
+def test_platform_remove_runs_only_after_the_erasure_and_its_voiding_statements_are_delivered(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, platform: TestPlatform
 ) -> None:
     other = TestPlatform(issuer="https://other.school.test", client_id="other")
     other.register()
-    assert platform.launch(client).status_code == 303
-    assert other.launch(client, sub="user-7").status_code == 303
-    assert (_count(User), _count(Context), _count(Enrollment), _count(ResourceLink)) == (2, 2, 2, 2)
-    platform_id = db.session.scalars(select(Platform.id).filter_by(issuer=platform.issuer)).one()
+    lrs = CountingLrs()  # stands in for the school's LRS
+    with serve(lrs) as base:
+        school_id = _school_with_an_lrs(app, platform, base + "/xAPI/")
+        alex = launch(client, platform, "pupil-alex", "Alex Pupil")
+        give_activity(alex, course_of(alex))  # progress, a quiz and a certificate
+        assert other.launch(client, sub="user-7").status_code == 303
+        _deliver(runner)
+        sent = set(lrs.received)
+        code = db.session.scalars(select(Certification.code)).one()
 
-    result = runner.invoke(args=["platform", "remove", str(platform_id), "--yes"])
+        refused = runner.invoke(args=["platform", "remove", str(school_id), "--yes"])
+        assert refused.exit_code == 1
+        assert "still holds 1 person, 1 course and 1 certificate" in refused.output
+        assert f"flask privacy erase --school {school_id} --everything" in refused.output
+        assert (_count(Platform), _count(User), _count(Certification)) == (2, 2, 1)
 
-    assert result.exit_code == 0
-    assert f"Removed platform {platform_id}" in result.output
+        erased = runner.invoke(args=["privacy", "erase", "--school", str(school_id),
+                                     "--everything", "--yes"])
+        assert erased.exit_code == 0, erased.output
+        waiting = runner.invoke(args=["platform", "remove", str(school_id), "--yes"])
+        assert waiting.exit_code == 1  # the voiding statements need the registration's LRS
+        assert "still wait to be delivered" in waiting.output and "--drop-undelivered" in waiting.output
+
+        _deliver(runner)
+        removed = runner.invoke(args=["platform", "remove", str(school_id), "--yes"])
+    assert removed.exit_code == 0, removed.output
+    assert f"Removed platform {school_id}" in removed.output
+    voided = {s for s in lrs.received if s not in sent}
+    assert len(voided) == len(sent)  # one voiding statement for each statement the LRS had
     db.session.expire_all()
     assert db.session.scalars(select(Platform.issuer)).all() == [other.issuer]
-    assert (_count(Deployment), _count(User), _count(Context)) == (1, 1, 1)
-    assert (_count(Enrollment), _count(ResourceLink)) == (1, 1)
     assert db.session.scalars(select(User.sub)).all() == ["user-7"]
+    assert db.session.get(WithdrawnCertificate, code) is not None  # the check page says so
+
+
+def test_platform_remove_can_drop_voiding_statements_for_an_lrs_gone_for_good(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, platform: TestPlatform
+) -> None:
+    with serve(CountingLrs()) as base:
+        school_id = _school_with_an_lrs(app, platform, base + "/xAPI/")
+        launch(client, platform, "pupil-alex", "Alex Pupil")
+        _deliver(runner)
+    # The LRS is gone (its server stopped): the erasure's voiding statements can't be sent.
+    runner.invoke(args=["privacy", "erase", "--school", str(school_id), "--everything", "--yes"])
+    assert db.session.scalars(select(OutboxItem).filter_by(status=PENDING)).all()
+    assert runner.invoke(args=["platform", "remove", str(school_id), "--yes"]).exit_code == 1
+    removed = runner.invoke(
+        args=["platform", "remove", str(school_id), "--yes", "--drop-undelivered"])
+    assert removed.exit_code == 0, removed.output
+    assert (_count(Platform), _count(OutboxItem)) == (0, 0)
 
 
 def test_platform_remove_asks_first_and_keeps_it_when_refused(
@@ -187,7 +251,7 @@ def test_platform_remove_asks_first_and_keeps_it_when_refused(
     platform_id = db.session.scalars(select(Platform.id)).one()
     result = runner.invoke(args=["platform", "remove", str(platform_id)], input="n\n")
     assert result.exit_code == 1
-    assert "Remove https://moodle.school.test" in result.output
+    assert "Remove the registration of https://moodle.school.test?" in result.output
     assert _count(Platform) == 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -112,6 +113,44 @@ def test_required_checkpoints_are_needed_to_complete(client: FlaskClient, token:
     assert row.completed_at is not None
     assert row.answered_checkpoints == ["promise-not-to-tell", "who-to-tell"]
     assert count(CheckpointAnswer) == 2
+
+
+def checkpoint_statements() -> int:
+    from lti_tool.models import StoredStatement
+
+    rows = db.session.scalars(select(StoredStatement))
+    return sum("/checkpoints/" in row.data["object"]["id"] for row in rows)
+
+
+def test_a_checkpoint_answer_posted_twice_or_replayed_is_stored_once(
+    client: FlaskClient, token: str
+) -> None:
+    page = client.get(f"/mentor/modules/{CONFIDENTIALITY}?s={token}").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    csrf = found.group(1)
+    url = f"/mentor/modules/{CONFIDENTIALITY}/checkpoints/promise-not-to-tell?s={token}"
+    form = {"csrf_token": csrf, "choice": "promise"}
+    first, again = client.post(url, data=form), client.post(url, data=form)  # a double submit
+    assert first.status_code == again.status_code == 303
+    replayed = client.post(url, json={"choice": "promise"})  # the player sends it once more
+    assert replayed.status_code == 200 and replayed.json["correct"] is False
+    assert replayed.json["feedback"]  # acknowledged with the same feedback
+    db.session.expire_all()
+    assert count(CheckpointAnswer) == 1 and checkpoint_statements() == 1
+    assert stored(CONFIDENTIALITY).answered_checkpoints == ["promise-not-to-tell"]
+
+
+def test_a_changed_checkpoint_answer_is_kept_and_the_latest_counts(
+    client: FlaskClient, token: str
+) -> None:
+    url = f"/mentor/modules/{CONFIDENTIALITY}/checkpoints/promise-not-to-tell?s={token}"
+    for choice in ("promise", "promise", "cannot-promise", "cannot-promise"):
+        assert client.post(url, json={"choice": choice}).status_code == 200
+    db.session.expire_all()
+    answers = db.session.scalars(select(CheckpointAnswer).order_by(CheckpointAnswer.id)).all()
+    assert [a.choice_id for a in answers] == ["promise", "cannot-promise"]
+    assert checkpoint_statements() == 2
 
 
 def test_module_page_never_tells_the_browser_which_answer_is_right(client: FlaskClient, token: str) -> None:

@@ -74,7 +74,7 @@ class VideoEvent(db.Model):
 
 
 class CheckpointAnswer(db.Model):
-    """A learner's answer to an in-video checkpoint; every answer is kept, the latest counts."""
+    """A learner's answer to an in-video checkpoint; each change is kept, the latest counts."""
 
     __tablename__ = "checkpoint_answer"
     __table_args__ = (Index("ix_checkpoint_answer_user_module", "user_id", "context_id", "module_id"),)

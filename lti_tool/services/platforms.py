@@ -8,11 +8,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.models import Certification
+from lti_tool.models import Context
 from lti_tool.models import Deployment
+from lti_tool.models import OutboxItem
 from lti_tool.models import Platform
+from lti_tool.models import StoredStatement
+from lti_tool.models import User
+from lti_tool.models.outbox import PENDING
 from lti_tool.security import is_development
 from lti_tool.urls import external_url
 
@@ -172,8 +179,89 @@ def add_deployment(session: Session, platform: Platform, deployment_id: str) -> 
     return deployment
 
 
-def remove_platform(session: Session, platform: Platform) -> None:
-    """Delete a registration with its deployments, courses and users (a school leaving)."""
+class RemovalRefused(RegistrationProblem):
+    """The registration still holds data that only the privacy erasure may delete."""
+
+
+@dataclass(frozen=True)
+class HeldData:
+    """What a registration still holds, in counts."""
+
+    people: int
+    courses: int
+    learning_records: int  # kept in PeerReady's own statement store
+    certificates: int
+    undelivered: int  # outbox messages (voiding statements, grades) not yet sent
+
+    @property
+    def needs_erasure(self) -> bool:
+        return bool(self.people or self.courses or self.learning_records or self.certificates)
+
+
+def held_data(session: Session, platform: Platform) -> HeldData:
+    """Count what removing ``platform`` would delete by cascade."""
+
+    def count(query: Any) -> int:
+        return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    return HeldData(
+        people=count(select(User.id).where(User.platform_id == platform.id)),
+        courses=count(select(Context.id).join(Deployment).where(
+            Deployment.platform_id == platform.id)),
+        learning_records=count(select(StoredStatement.id).where(
+            StoredStatement.platform_id == platform.id)),
+        certificates=count(select(Certification.id).where(
+            Certification.platform_id == platform.id)),
+        undelivered=count(select(OutboxItem.id).where(
+            OutboxItem.platform_id == platform.id, OutboxItem.status == PENDING)),
+    )
+
+
+def check_removable(
+    session: Session, platform: Platform, *, drop_undelivered: bool = False
+) -> None:
+    """Raise RemovalRefused, saying what to do first, unless ``platform`` may be removed now.
+
+    Deleting people, courses and records by cascade would skip the privacy erasure: nothing
+    voided at the school's LRS, no certificate marked withdrawn. And the erasure's voiding
+    statements need the registration (its LRS settings) until they are delivered.
+    """
+    held = held_data(session, platform)
+    if held.needs_erasure:
+        parts = [
+            _counted(number, noun) for number, noun in (
+                (held.people, "person"), (held.courses, "course"),
+                (held.learning_records, "learning record"), (held.certificates, "certificate"))
+            if number
+        ]
+        found = " and ".join((", ".join(parts[:-1]), parts[-1])) if len(parts) > 1 else parts[0]
+        raise RemovalRefused(
+            f"{platform.issuer} still holds {found}. Erase the school's data first, so its "
+            "records are voided at its LRS and its certificates withdrawn: 'Erase everything for "
+            "this school' on its data page, or "
+            f"`flask privacy erase --school {platform.id} --everything`. "
+            "Then remove the registration."
+        )
+    if held.undelivered and not drop_undelivered:
+        raise RemovalRefused(
+            f"{_counted(held.undelivered, 'message')} (voiding statements or grades) still "
+            "wait to be delivered to the school's LRS or gradebook, and removing the registration "
+            "would drop them. Wait until they are delivered (`flask xapi deliver`), or, if that "
+            "LRS is gone for good, remove the registration and drop them (tick 'Drop undelivered "
+            "messages', or `--drop-undelivered`)."
+        )
+
+
+def _counted(number: int, noun: str) -> str:
+    plural = "people" if noun == "person" else f"{noun}s"
+    return f"{number} {noun if number == 1 else plural}"
+
+
+def remove_platform(
+    session: Session, platform: Platform, *, drop_undelivered: bool = False
+) -> None:
+    """Delete a registration and its deployments (a school leaving, its data already erased)."""
+    check_removable(session, platform, drop_undelivered=drop_undelivered)
     session.delete(platform)
     session.commit()
     _frame_ancestors_changed()

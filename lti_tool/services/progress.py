@@ -344,9 +344,16 @@ def answer(
     choice_id: str | None,
     resource_link_id: int | None = None,
 ) -> tuple[Answer, Status]:
-    """Check and keep a checkpoint answer; raise InvalidAnswer for an unknown checkpoint/choice."""
+    """Check and keep a checkpoint answer; raise InvalidAnswer for an unknown checkpoint/choice.
+
+    Every change of answer is kept (the latest counts). The same answer again, a form posted
+    twice or replayed, is acknowledged but stores nothing and sends no second statement.
+    """
     result = answer_checkpoint(module, checkpoint_id, choice_id)
-    row = _locked_row(session, user_id, context_id, module.id)
+    row = _locked_row(session, user_id, context_id, module.id)  # serialises the learner's posts
+    if _latest_choice(session, row, result.checkpoint_id) == (result.choice_id,):
+        session.commit()  # ends the transaction that holds the lock
+        return result, status_of(row, module)
     session.add(
         CheckpointAnswer(
             user_id=user_id,
@@ -367,6 +374,20 @@ def answer(
     _check_certification_if_completed(session, row, was_complete, resource_link_id)
     session.commit()
     return result, status_of(row, module)
+
+
+def _latest_choice(
+    session: Session, row: ModuleProgress, checkpoint_id: str
+) -> tuple[str | None] | None:
+    """The learner's latest answer to a checkpoint, as ``(choice_id,)``; None if unanswered."""
+    latest = session.execute(
+        select(CheckpointAnswer.choice_id)
+        .filter_by(user_id=row.user_id, context_id=row.context_id, module_id=row.module_id,
+                   checkpoint_id=checkpoint_id)
+        .order_by(CheckpointAnswer.id.desc())
+        .limit(1)
+    ).first()
+    return None if latest is None else (latest.choice_id,)
 
 
 def _emit_checkpoint_statement(

@@ -104,9 +104,12 @@ def index() -> ResponseReturnValue:
 @bp.get("/platforms/<int:platform_id>")
 @requires_admin
 def platform(platform_id: int) -> ResponseReturnValue:
-    """One registration with its deployments."""
-    return render_template("admin/platform.html", platform=visible_platform(platform_id),
-                           is_tool_admin=g.admin_platform_id is None)
+    """One registration with its deployments (and, for the tool's admin, what removal needs)."""
+    found = visible_platform(platform_id)
+    is_tool_admin = g.admin_platform_id is None
+    held = platforms.held_data(db.session, found) if is_tool_admin else None
+    return render_template("admin/platform.html", platform=found, is_tool_admin=is_tool_admin,
+                           held=held)
 
 
 @bp.post("/platforms/<int:platform_id>/deployments")
@@ -126,13 +129,19 @@ def add_deployment(platform_id: int) -> ResponseReturnValue:
 @bp.post("/platforms/<int:platform_id>/remove")
 @requires_admin
 def remove(platform_id: int) -> ResponseReturnValue:
-    """Remove a registration and everything PeerReady holds for it (tool admins only)."""
+    """Remove a registration whose data was erased first (tool admins only)."""
     if g.admin_platform_id is not None:
         raise NotAllowed("only the tool's admin removes registrations")
     found = visible_platform(platform_id)
     if request.form.get("confirm_issuer") != found.issuer:
         flash("Type the issuer exactly to confirm removal.", "problem")
         return redirect(url_for("admin.platform", platform_id=platform_id), 303)
-    platforms.remove_platform(db.session, found)
+    try:
+        platforms.remove_platform(db.session, found,
+                                  drop_undelivered=bool(request.form.get("drop_undelivered")))
+    except platforms.RemovalRefused as exc:
+        db.session.rollback()
+        flash(str(exc), "problem")
+        return redirect(url_for("admin.platform", platform_id=platform_id, _anchor="remove"), 303)
     flash(f"Removed {found.issuer}.", "ok")
     return redirect(url_for("admin.index"), 303)

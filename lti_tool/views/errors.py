@@ -1,10 +1,16 @@
-"""Error pages: a heading, one plain sentence, the next step, and a correlation id in the log."""
+"""Error pages: a heading, one plain sentence, the next step, and a correlation id in the log.
+
+The pages for server-side failures never touch the database: it may be what failed (a restart,
+a failover), and an error page that fails in turn reaches the user as the WSGI server's bare
+"Internal Server Error".
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
+import redis
 from flask import Flask
 from flask import g
 from flask import jsonify
@@ -12,9 +18,17 @@ from flask import render_template
 from flask import request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from lti_tool.errors import LaunchUnavailable
 from lti_tool.errors import PeerReadyError
+from lti_tool.errors import StoreUnavailable
 from lti_tool.extensions import db
 from lti_tool.lti.errors import CookiesBlocked
 from modules.errors import ModuleError
@@ -22,6 +36,30 @@ from modules.errors import ModuleNotFound
 from modules.errors import ProgrammeNotFound
 
 log = logging.getLogger("lti_tool.errors")
+
+# What the database or Redis raises when it does not answer: shut down, restarting, failing over,
+# unreachable, or every pooled connection busy.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError, InterfaceError, DisconnectionError, PoolTimeout,
+    redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError,
+)
+# What the page's header and footer would otherwise reload from the database.
+_DATABASE_GLOBALS = ("context", "user", "enrollment")
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True if ``error`` means the database or Redis did not answer (try again shortly)."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, UNAVAILABLE_ERRORS)
+
+
+def _rollback() -> None:
+    """Discard the request's unfinished transaction; a dead connection has nothing to keep."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("rollback failed; the connection is discarded", exc_info=True)
 
 
 def _wants_json() -> bool:
@@ -37,14 +75,18 @@ def _render(
     admin_hint: str = "",
     correlation_id: str = "",
     login_url: str | None = None,
+    retry_after: int = 0,
 ) -> ResponseReturnValue:
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
     if status >= 500:
-        # The database may be what failed, and the rollback expired g.context: the page's
-        # header would reload the course title from it and crash the error page itself.
-        g.pop("context", None)
+        # The database may be what failed, and the rollback expired the course, user and
+        # enrollment: the header (course title) and footer (privacy notice link) would reload
+        # them and crash the error page itself.
+        for name in _DATABASE_GLOBALS:
+            g.pop(name, None)
     if _wants_json():
         body = {"error": heading, "message": message, "correlation_id": correlation_id}
-        return jsonify(body), status
+        return jsonify(body), status, headers
     page = render_template(
         "errors/problem.html",
         heading=heading,
@@ -54,12 +96,12 @@ def _render(
         correlation_id=correlation_id,
         login_url=login_url,
     )
-    return page, status
+    return page, status, headers
 
 
 def handle_peerready_error(error: PeerReadyError) -> ResponseReturnValue:
     """Log the detail with a correlation id; show the user what to do next."""
-    db.session.rollback()  # nothing half-done is kept
+    _rollback()  # nothing half-done is kept
     correlation_id = uuid.uuid4().hex[:12]
     log.warning(
         "%s [%s] %s %s: %s",
@@ -77,12 +119,23 @@ def handle_peerready_error(error: PeerReadyError) -> ResponseReturnValue:
         admin_hint=error.admin_hint,
         correlation_id=correlation_id,
         login_url=error.login_url if isinstance(error, CookiesBlocked) else None,
+        retry_after=error.retry_after,
     )
+
+
+def handle_unavailable(error: Exception) -> ResponseReturnValue:
+    """The database or Redis did not answer: a 503 page with Retry-After, nothing kept."""
+    first_line = str(getattr(error, "orig", None) or error).strip().splitlines()[:1]
+    detail = f"{type(error).__name__}: {first_line[0] if first_line else ''}"
+    # A login or launch can't be retried by reloading: its state is single-use.
+    if request.blueprint == "lti":
+        return handle_peerready_error(LaunchUnavailable(detail))
+    return handle_peerready_error(StoreUnavailable(detail))
 
 
 def handle_module_error(error: ModuleError) -> ResponseReturnValue:
     """A training video refused something: 404 for a missing video, else 400 with the detail."""
-    db.session.rollback()
+    _rollback()
     status = 404 if isinstance(error, ModuleNotFound | ProgrammeNotFound) else 400
     detail = str(getattr(error, "detail", "") or "")
     log.info("%s %s %s: %s", type(error).__name__, request.method, request.path, detail or error)
@@ -103,6 +156,13 @@ def handle_csrf_error(error: CSRFError) -> ResponseReturnValue:
 
 
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
+    original = getattr(error, "original_exception", None)
+    if original is not None:
+        # Flask's last resort: something failed after the view (an after_request hook, saving
+        # the session) or inside another error handler. Show the page that error deserves.
+        if isinstance(original, PeerReadyError):
+            return handle_peerready_error(original)
+        return handle_unexpected(original)
     status = error.code or 500
     headings = {
         404: ("Not found", "We couldn't find that page."),
@@ -116,9 +176,12 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def handle_unexpected(error: Exception) -> ResponseReturnValue:
-    db.session.rollback()
+    if is_unavailable(error):
+        return handle_unavailable(error)
+    _rollback()
     correlation_id = uuid.uuid4().hex[:12]
-    log.exception("Unexpected error [%s] %s %s", correlation_id, request.method, request.path)
+    log.error("Unexpected error [%s] %s %s", correlation_id, request.method, request.path,
+              exc_info=error)
     return _render(
         500,
         "Something went wrong on our side",
@@ -134,5 +197,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ModuleError, handle_module_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    for unavailable in UNAVAILABLE_ERRORS:
+        app.register_error_handler(unavailable, handle_unavailable)
     if not app.testing or app.config.get("HANDLE_UNEXPECTED_ERRORS"):
         app.register_error_handler(Exception, handle_unexpected)
