@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,9 +29,14 @@ from lti_tool.models import Context
 from lti_tool.models import GoogleAccount
 from lti_tool.models import OutboxItem
 from lti_tool.models import User
+from lti_tool.services import attempts
+from lti_tool.services import catalogue
 from lti_tool.services import outbox
+from quizzes import engine
+from quizzes.model import Quiz
 from tests.support.fake_google import FakeGoogle
 from tests.support.http_server import running
+from tests.test_certification_journey import right_answer
 from tests.test_video_tracking import LISTENING
 from tests.test_video_tracking import report
 
@@ -158,7 +165,8 @@ def test_teacher_reviews_a_pupils_progress_in_the_student_work_view(
                          submissionId=google.submission_id(attachment.attachment_id, PUPIL))
     page = client.get(review.headers["Location"]).get_data(as_text=True)
     assert "1 of 6 complete" in page and "Listening well" in page
-    assert "Quiz decisions will show here" in page  # the hook for the quiz branch
+    assert "Confidentiality" in page and "Not started yet" in page  # the programme's quizzes
+    assert "No certificate for Becoming a peer mentor yet" in page
     deliver(app)
     assert google.patches[-1]["points"] == round(100 / 6, 2)  # a programme: share completed
 
@@ -252,3 +260,61 @@ def test_pupil_of_another_course_is_refused(app: Flask, client: FlaskClient, goo
 def test_pupil_cannot_open_the_attachment_discovery_picker(app: Flask, google: FakeGoogle) -> None:
     refused = open_iframe(app.test_client(), google, "discovery", PUPIL, addOnToken=google.add_on_token())
     assert refused.status_code == 403
+
+
+def test_pupils_quiz_score_is_patched_and_the_teacher_reviews_their_decisions(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, "quiz:confidentiality")
+    quiz = catalogue.quiz("confidentiality")
+    assert google.attachments[attachment.attachment_id]["maxPoints"] == quiz.max_score
+    landed = open_iframe(app.test_client(), google, "student", PUPIL, attachmentId=attachment.attachment_id)
+    assert landed.status_code == 303
+    pupil = db.session.scalars(select(User).filter_by(sub=accounts.user_key(PUPIL))).one()
+    context = attachment.resource_link.context
+    now = datetime.now(UTC)
+    attempt = attempts.start_or_resume(db.session, pupil, context, quiz.id, "secondary", now,
+                                       attachment.resource_link_id)
+    first = True
+    while (step := attempts.current_step(db.session, attempt)[1]) is not None:
+        answer = wrong_answer(quiz, step) if first else right_answer(quiz, step)
+        attempts.record_answer(db.session, attempt.id, pupil, context, step.key, answer, now)
+        first = False
+    deliver(app)
+    (patch,) = google.patches
+    assert patch["submission"] == google.submission_id(attachment.attachment_id, PUPIL)
+    assert patch["points"] == attempt.score and 0 < attempt.score < quiz.max_score
+
+    review = open_iframe(client, google, "review", TEACHER, attachmentId=attachment.attachment_id,
+                         submissionId=patch["submission"])
+    page = html.unescape(client.get(review.headers["Location"]).get_data(as_text=True))
+    assert "Quiz decisions" in page and "1 attempt finished" in page
+    assert f"{attempt.score:g} of {quiz.max_score:g}" in page.replace(".0 ", " ")
+    assert "Not right" in page  # the first, wrong decision is shown with the right action
+    assert "Videos" not in page and "Certificate" not in page  # a quiz attachment: only the quiz
+
+
+def wrong_answer(quiz: Quiz, step: engine.Step) -> Any:
+    """An answer the content marks as not the best one (a scene's least-points choice)."""
+    scenario = next(s for s in quiz.scenarios if s.id == step.activity)
+    scene = next(s for s in scenario.scenes if s.id == step.scene)
+    return min(scene.choices, key=lambda c: (c.correct is not False, c.points)).id
+
+
+@pytest.mark.parametrize(("item_type", "module_tag", "sent_points"), [
+    ("courseWork", "Graded out of 100", 100), ("courseWorkMaterials", "Not graded", None),
+])
+def test_picker_says_what_each_item_will_be_graded_out_of_and_classroom_gets_that(
+    client: FlaskClient, google: FakeGoogle, item_type: str, module_tag: str, sent_points: int | None
+) -> None:
+    landed = open_iframe(client, google, "discovery", TEACHER, itemType=item_type,
+                         addOnToken=google.add_on_token())
+    picker = html.unescape(client.get(landed.headers["Location"]).get_data(as_text=True))
+    module = re.search(rf'value="module:{LISTENING}".*?</label>', picker, re.S)[0]
+    assert f'<span class="tag">{module_tag}</span>' in module
+    assert ("full marks once the pupil has watched" in picker) is (sent_points is not None)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', picker)[1]
+    action = re.search(r'<form method="post" action="([^"]+)"', picker)[1]
+    client.post(action, data={"csrf_token": csrf, "item": f"module:{LISTENING}"})
+    (sent,) = google.attachments.values()
+    assert sent.get("maxPoints") == sent_points
