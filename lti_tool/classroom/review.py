@@ -76,7 +76,8 @@ def work_review(
     """The pupil's work on what the attachment opens: a programme's modules and quizzes, or one."""
     link = attachment.resource_link
     target = programmes.target_of(link)
-    programme = programmes.programme_for(link, link.context, str((link.custom or {}).get("audience", "")))
+    audience = str((link.custom or {}).get("audience", ""))
+    programme = programmes.programme_for(link, link.context, audience)
     module_ids: tuple[str, ...] = ()
     quiz_ids: tuple[str, ...] = ()
     if target is not None and target.kind == "module":
