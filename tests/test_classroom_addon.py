@@ -25,8 +25,11 @@ from lti_tool.classroom import grading
 from lti_tool.classroom import roster
 from lti_tool.extensions import db
 from lti_tool.models import ClassroomAttachment
+from lti_tool.models import ClassroomSubmission
+from lti_tool.models import CourseQuizSettings
 from lti_tool.models import Context
 from lti_tool.models import GoogleAccount
+from lti_tool.models import ModuleProgress
 from lti_tool.models import OutboxItem
 from lti_tool.models import User
 from lti_tool.services import attempts
@@ -320,3 +323,77 @@ def test_picker_says_what_each_item_will_be_graded_out_of_and_classroom_gets_tha
     client.post(action, data={"csrf_token": csrf, "item": f"module:{LISTENING}"})
     (sent,) = google.attachments.values()
     assert sent.get("maxPoints") == sent_points
+
+
+NEW_COURSE, NEW_ITEM = "c-2027", "cw-2027"
+
+
+def test_a_copied_attachment_opens_the_same_training_in_the_new_course_with_no_pupils_work(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    original = add_attachment(client, google, f"module:{LISTENING}")
+    old_context = original.resource_link.context
+    db.session.add(CourseQuizSettings(context_id=old_context.id, quiz_id="confidentiality",
+                                      pass_mark=0.9, attempts_allowed=2))
+    db.session.commit()
+    landed = open_iframe(app.test_client(), google, "student", PUPIL,
+                         attachmentId=original.attachment_id)
+    pupil = app.test_client()
+    watched = report([[0, 86.4]])
+    pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token_of(landed)}", json=watched)
+    deliver(app)
+    assert len(google.patches) == 1
+    # Next year the teacher copies the course; Classroom copies the attachment with it.
+    google.course(NEW_COURSE, teachers=(TEACHER,), students={PUPIL: "Pat Pupil"}, items=(NEW_ITEM,))
+    copy_id = google.copy_attachment(original.attachment_id, NEW_COURSE, NEW_ITEM)
+
+    again = open_iframe(app.test_client(), google, "student", PUPIL, courseId=NEW_COURSE,
+                        itemId=NEW_ITEM, attachmentId=copy_id)
+    assert again.status_code == 303 and "/mentor/start" in again.headers["Location"]
+    copy = db.session.scalars(select(ClassroomAttachment).filter_by(attachment_id=copy_id)).one()
+    new_context = copy.resource_link.context
+    assert (copy.course_id, copy.item_id) == (NEW_COURSE, NEW_ITEM)
+    assert new_context.lti_context_id == NEW_COURSE
+    assert new_context.id != old_context.id
+    assert copy.resource_link.custom == original.resource_link.custom
+    assert copy.max_points == 100 and copy.teacher_account_id == original.teacher_account_id
+    # Nothing of the pupil's crossed over: no progress and only the copy's own submission.
+    progress = select(ModuleProgress).filter_by(context_id=new_context.id)
+    assert db.session.scalars(progress).all() == []
+    submissions = db.session.scalars(select(ClassroomSubmission).filter_by(
+        classroom_attachment_id=copy.id)).all()
+    assert [s.submission_id for s in submissions] == [google.submission_id(copy_id, PUPIL)]
+    # The teacher's choices for the course came along.
+    settings = db.session.scalars(
+        select(CourseQuizSettings).filter_by(context_id=new_context.id)).one()
+    assert (settings.quiz_id, settings.pass_mark, settings.attempts_allowed) == (
+        "confidentiality", 0.9, 2)
+
+    pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token_of(again)}", json=watched)
+    deliver(app)
+    copy_submission = google.submission_id(copy_id, PUPIL)
+    assert google.patches[1:] == [{"attachment": copy_id, "submission": copy_submission,
+                                   "points": 100.0}]
+
+
+def test_teacher_opening_a_copy_first_becomes_its_grading_teacher(
+    client: FlaskClient, google: FakeGoogle
+) -> None:
+    original = add_attachment(client, google, "quiz:confidentiality")
+    google.course(NEW_COURSE, teachers=("1999",), items=(NEW_ITEM,))
+    google.domains["1999"] = "school.example.org"
+    copy_id = google.copy_attachment(original.attachment_id, NEW_COURSE, NEW_ITEM)
+    colleague = open_iframe(client, google, "teacher", "1999", courseId=NEW_COURSE, itemId=NEW_ITEM,
+                            attachmentId=copy_id)
+    assert colleague.status_code == 303 and "/trainer/" in colleague.headers["Location"]
+    copy = db.session.scalars(select(ClassroomAttachment).filter_by(attachment_id=copy_id)).one()
+    assert copy.teacher_account.user_key == accounts.user_key("1999")
+
+
+def test_an_attachment_that_copies_nothing_of_ours_is_refused_with_a_clear_page(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    add_attachment(client, google, f"module:{LISTENING}")
+    stranger = open_iframe(app.test_client(), google, "student", PUPIL, attachmentId="att-404")
+    assert stranger.status_code == 404 and b"doesn&#39;t know this attachment" in stranger.data
+    assert len(db.session.scalars(select(ClassroomAttachment)).all()) == 1
