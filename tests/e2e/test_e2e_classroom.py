@@ -107,6 +107,8 @@ def journey(
         for name, value in google.config().items():
             env.setenv(f"PEERREADY_{name}", value)
         env.setenv("PEERREADY_CLASSROOM_FRAME_ANCESTORS", json.dumps([classroom.base_url]))
+        # Grades go out from a worker thread in the web process, on PostgreSQL too (no cron here).
+        env.setenv("PEERREADY_OUTBOX_IN_PROCESS_WORKER", "true")
         with database(tmp) as url, running_tool(tmp, url, lms.registration_args()) as tool:
             classroom.tool_url = tool.url
             yield Journey(google, classroom, tool)
