@@ -12,6 +12,7 @@ the copy starts a new course in PeerReady; progress, attempts, grades and submis
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.classroom import accounts
@@ -87,10 +88,19 @@ def _has_settings(session: Session, context: Context) -> bool:
 
 
 def _copy_course_settings(session: Session, source: Context, target: Context) -> None:
-    """The teacher's course choices (quiz settings, wording), never anything about pupils."""
+    """The teacher's course choices (quiz settings, wording), never anything about pupils.
+
+    A class opening the new assignment at once races here: the first visit copies, the others
+    find the rows there (the unique keys refuse a second copy) and carry on.
+    """
     wording = session.get(CourseSettings, source.id)
-    if wording is not None:
-        session.add(CourseSettings(context_id=target.id, audience=wording.audience))
-    for row in session.scalars(select(CourseQuizSettings).filter_by(context_id=source.id)):
-        values = {name: getattr(row, name) for name in QUIZ_SETTING_COLUMNS}
-        session.add(CourseQuizSettings(context_id=target.id, quiz_id=row.quiz_id, **values))
+    rows = list(session.scalars(select(CourseQuizSettings).filter_by(context_id=source.id)))
+    try:
+        with session.begin_nested():
+            if wording is not None:
+                session.add(CourseSettings(context_id=target.id, audience=wording.audience))
+            for row in rows:
+                values = {name: getattr(row, name) for name in QUIZ_SETTING_COLUMNS}
+                session.add(CourseQuizSettings(context_id=target.id, quiz_id=row.quiz_id, **values))
+    except IntegrityError:
+        pass  # another visit copied them first
