@@ -38,6 +38,7 @@ from lti_tool.models import ClassroomSubmission
 from lti_tool.models import QuizAttempt
 from lti_tool.models import QuizGrade
 from tests.e2e.e2e_browser import audit
+from tests.e2e.e2e_browser import overflows_horizontally
 from tests.e2e.e2e_browser import shot
 from tests.e2e.e2e_browser import tool_frame
 from tests.e2e.e2e_lms import SchoolLMS
@@ -257,3 +258,25 @@ def test_teacher_adds_a_quiz_pupil_takes_it_grade_reaches_classroom_and_teacher_
     shot(review_page, "classroom-teacher-review")
     audit(review_page, name="Classroom student work review")
 
+
+
+def test_add_on_sign_in_fits_a_phone_and_is_reached_by_keyboard(
+    journey: Journey, make_page: Callable[..., Any]
+) -> None:
+    """Classroom's mobile app opens the same iframes: the first page must fit and be usable."""
+    phone = make_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(journey.classroom.url("student", courseId=COURSE, itemId=ITEM,
+                                     itemType="courseWork", attachmentId="att-1",
+                                     login_hint=PUPIL))
+    frame = tool_frame(phone, "/classroom/student")
+    expect(frame.locator("main")).to_contain_text("PeerReady doesn't read your e-mail address")
+    assert not overflows_horizontally(frame), "the sign-in page scrolls sideways on a phone"
+    for _ in range(12):  # past the Classroom page's own links, into PeerReady's frame
+        phone.keyboard.press("Tab")
+        if frame.evaluate("() => document.hasFocus() && document.activeElement.textContent") \
+                == "Sign in with Google":
+            break
+    else:
+        pytest.fail("Tab never reached 'Sign in with Google'")
+    shot(phone, "classroom-sign-in-phone-390x844")
+    audit(phone, name="Classroom sign-in on a phone")
