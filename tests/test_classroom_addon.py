@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,13 +26,21 @@ from lti_tool.classroom import grading
 from lti_tool.classroom import roster
 from lti_tool.extensions import db
 from lti_tool.models import ClassroomAttachment
+from lti_tool.models import ClassroomSubmission
+from lti_tool.models import CourseQuizSettings
 from lti_tool.models import Context
 from lti_tool.models import GoogleAccount
+from lti_tool.models import ModuleProgress
 from lti_tool.models import OutboxItem
 from lti_tool.models import User
+from lti_tool.services import attempts
+from lti_tool.services import catalogue
 from lti_tool.services import outbox
+from quizzes import engine
+from quizzes.model import Quiz
 from tests.support.fake_google import FakeGoogle
 from tests.support.http_server import running
+from tests.test_certification_journey import right_answer
 from tests.test_video_tracking import LISTENING
 from tests.test_video_tracking import report
 
@@ -86,6 +97,21 @@ def add_attachment(client: FlaskClient, google: FakeGoogle, target: str) -> Clas
 def deliver(app: Flask) -> outbox.DeliveryReport:
     return outbox.deliver_due(db.session, outbox.DeliverySettings(backoff_base_seconds=0.001,
                                                                   backoff_cap_seconds=0.001))
+
+
+def deliver_until_settled(app: Flask, passes: int = 50) -> None:
+    """Deliver until no Classroom grade waits, sleeping out each retry's (1 ms) backoff.
+
+    A pass right after a retry can find nothing due yet (the backoff counts from before the
+    retry was committed), so "stop at the first pass that handled nothing" could stop early.
+    """
+    waiting = select(OutboxItem.id).filter_by(kind=grading.KIND, status="pending")
+    for _ in range(passes):
+        if db.session.scalars(waiting).first() is None:
+            return
+        deliver(app)
+        time.sleep(0.002)
+    raise AssertionError(f"grades still waiting after {passes} delivery passes")
 
 
 def token_of(response: Any) -> str:
@@ -158,7 +184,8 @@ def test_teacher_reviews_a_pupils_progress_in_the_student_work_view(
                          submissionId=google.submission_id(attachment.attachment_id, PUPIL))
     page = client.get(review.headers["Location"]).get_data(as_text=True)
     assert "1 of 6 complete" in page and "Listening well" in page
-    assert "Quiz decisions will show here" in page  # the hook for the quiz branch
+    assert "Confidentiality" in page and "Not started yet" in page  # the programme's quizzes
+    assert "No certificate for Becoming a peer mentor yet" in page
     deliver(app)
     assert google.patches[-1]["points"] == round(100 / 6, 2)  # a programme: share completed
 
@@ -233,8 +260,7 @@ def test_classroom_outage_delays_grades_and_each_arrives_exactly_once(
     assert first.delivered == 0 and first.retrying == 3  # the head waits; nothing overtakes it
     syncs = grading.pending_grade_syncs(db.session, attachment.resource_link.context.deployment.platform_id)
     assert len(syncs) == 3 and "503" in (syncs[0].last_error or "")
-    while deliver(app).handled:
-        pass
+    deliver_until_settled(app)
     submissions = sorted(p["submission"] for p in google.patches)
     assert submissions == sorted(google.submission_id(attachment.attachment_id, u) for u in (PUPIL, "2003", "2004"))
     assert db.session.scalars(select(OutboxItem).filter_by(kind=grading.KIND, status="pending")).all() == []
@@ -252,3 +278,137 @@ def test_pupil_of_another_course_is_refused(app: Flask, client: FlaskClient, goo
 def test_pupil_cannot_open_the_attachment_discovery_picker(app: Flask, google: FakeGoogle) -> None:
     refused = open_iframe(app.test_client(), google, "discovery", PUPIL, addOnToken=google.add_on_token())
     assert refused.status_code == 403
+
+
+def test_pupils_quiz_score_is_patched_and_the_teacher_reviews_their_decisions(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, "quiz:confidentiality")
+    quiz = catalogue.quiz("confidentiality")
+    assert google.attachments[attachment.attachment_id]["maxPoints"] == quiz.max_score
+    landed = open_iframe(app.test_client(), google, "student", PUPIL,
+                         attachmentId=attachment.attachment_id)
+    assert landed.status_code == 303
+    pupil = db.session.scalars(select(User).filter_by(sub=accounts.user_key(PUPIL))).one()
+    context = attachment.resource_link.context
+    now = datetime.now(UTC)
+    attempt = attempts.start_or_resume(db.session, pupil, context, quiz.id, "secondary", now,
+                                       attachment.resource_link_id)
+    first = True
+    while (step := attempts.current_step(db.session, attempt)[1]) is not None:
+        answer = wrong_answer(quiz, step) if first else right_answer(quiz, step)
+        attempts.record_answer(db.session, attempt.id, pupil, context, step.key, answer, now)
+        first = False
+    deliver(app)
+    (patch,) = google.patches
+    assert patch["submission"] == google.submission_id(attachment.attachment_id, PUPIL)
+    assert patch["points"] == attempt.score and 0 < attempt.score < quiz.max_score
+
+    review = open_iframe(client, google, "review", TEACHER, attachmentId=attachment.attachment_id,
+                         submissionId=patch["submission"])
+    page = html.unescape(client.get(review.headers["Location"]).get_data(as_text=True))
+    assert "Quiz decisions" in page and "1 attempt finished" in page
+    assert f"{attempt.score:g} of {quiz.max_score:g} points" in page
+    assert "Not right" in page  # the first, wrong decision is shown with the right action
+    assert "Videos" not in page and "Certificate" not in page  # a quiz attachment: only the quiz
+
+
+def wrong_answer(quiz: Quiz, step: engine.Step) -> Any:
+    """An answer the content marks as not the best one (a scene's least-points choice)."""
+    scenario = next(s for s in quiz.scenarios if s.id == step.activity)
+    scene = next(s for s in scenario.scenes if s.id == step.scene)
+    return min(scene.choices, key=lambda c: (c.correct is not False, c.points)).id
+
+
+@pytest.mark.parametrize(("item_type", "module_tag", "sent_points"), [
+    ("courseWork", "Graded out of 100", 100), ("courseWorkMaterials", "Not graded", None),
+])
+def test_picker_says_what_each_item_will_be_graded_out_of_and_classroom_gets_that(
+    client: FlaskClient, google: FakeGoogle, item_type: str, module_tag: str,
+    sent_points: int | None,
+) -> None:
+    landed = open_iframe(client, google, "discovery", TEACHER, itemType=item_type,
+                         addOnToken=google.add_on_token())
+    picker = html.unescape(client.get(landed.headers["Location"]).get_data(as_text=True))
+    module = re.search(rf'value="module:{LISTENING}".*?</label>', picker, re.S)[0]
+    assert f'<span class="tag">{module_tag}</span>' in module
+    assert ("full marks once the pupil has watched" in picker) is (sent_points is not None)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', picker)[1]
+    action = re.search(r'<form method="post" action="([^"]+)"', picker)[1]
+    client.post(action, data={"csrf_token": csrf, "item": f"module:{LISTENING}"})
+    (sent,) = google.attachments.values()
+    assert sent.get("maxPoints") == sent_points
+
+
+NEW_COURSE, NEW_ITEM = "c-2027", "cw-2027"
+
+
+def test_a_copied_attachment_opens_the_same_training_in_the_new_course_with_no_pupils_work(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    original = add_attachment(client, google, f"module:{LISTENING}")
+    old_context = original.resource_link.context
+    db.session.add(CourseQuizSettings(context_id=old_context.id, quiz_id="confidentiality",
+                                      pass_mark=0.9, attempts_allowed=2))
+    db.session.commit()
+    landed = open_iframe(app.test_client(), google, "student", PUPIL,
+                         attachmentId=original.attachment_id)
+    pupil = app.test_client()
+    watched = report([[0, 86.4]])
+    pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token_of(landed)}", json=watched)
+    deliver(app)
+    assert len(google.patches) == 1
+    # Next year the teacher copies the course; Classroom copies the attachment with it.
+    google.course(NEW_COURSE, teachers=(TEACHER,), students={PUPIL: "Pat Pupil"}, items=(NEW_ITEM,))
+    copy_id = google.copy_attachment(original.attachment_id, NEW_COURSE, NEW_ITEM)
+
+    again = open_iframe(app.test_client(), google, "student", PUPIL, courseId=NEW_COURSE,
+                        itemId=NEW_ITEM, attachmentId=copy_id)
+    assert again.status_code == 303 and "/mentor/start" in again.headers["Location"]
+    copy = db.session.scalars(select(ClassroomAttachment).filter_by(attachment_id=copy_id)).one()
+    new_context = copy.resource_link.context
+    assert (copy.course_id, copy.item_id) == (NEW_COURSE, NEW_ITEM)
+    assert new_context.lti_context_id == NEW_COURSE
+    assert new_context.id != old_context.id
+    assert copy.resource_link.custom == original.resource_link.custom
+    assert copy.max_points == 100 and copy.teacher_account_id == original.teacher_account_id
+    # Nothing of the pupil's crossed over: no progress and only the copy's own submission.
+    progress = select(ModuleProgress).filter_by(context_id=new_context.id)
+    assert db.session.scalars(progress).all() == []
+    submissions = db.session.scalars(select(ClassroomSubmission).filter_by(
+        classroom_attachment_id=copy.id)).all()
+    assert [s.submission_id for s in submissions] == [google.submission_id(copy_id, PUPIL)]
+    # The teacher's choices for the course came along.
+    settings = db.session.scalars(
+        select(CourseQuizSettings).filter_by(context_id=new_context.id)).one()
+    assert (settings.quiz_id, settings.pass_mark, settings.attempts_allowed) == (
+        "confidentiality", 0.9, 2)
+
+    pupil.post(f"/mentor/modules/{LISTENING}/progress?s={token_of(again)}", json=watched)
+    deliver(app)
+    copy_submission = google.submission_id(copy_id, PUPIL)
+    assert google.patches[1:] == [{"attachment": copy_id, "submission": copy_submission,
+                                   "points": 100.0}]
+
+
+def test_teacher_opening_a_copy_first_becomes_its_grading_teacher(
+    client: FlaskClient, google: FakeGoogle
+) -> None:
+    original = add_attachment(client, google, "quiz:confidentiality")
+    google.course(NEW_COURSE, teachers=("1999",), items=(NEW_ITEM,))
+    google.domains["1999"] = "school.example.org"
+    copy_id = google.copy_attachment(original.attachment_id, NEW_COURSE, NEW_ITEM)
+    colleague = open_iframe(client, google, "teacher", "1999", courseId=NEW_COURSE, itemId=NEW_ITEM,
+                            attachmentId=copy_id)
+    assert colleague.status_code == 303 and "/trainer/" in colleague.headers["Location"]
+    copy = db.session.scalars(select(ClassroomAttachment).filter_by(attachment_id=copy_id)).one()
+    assert copy.teacher_account.user_key == accounts.user_key("1999")
+
+
+def test_an_attachment_that_copies_nothing_of_ours_is_refused_with_a_clear_page(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    add_attachment(client, google, f"module:{LISTENING}")
+    stranger = open_iframe(app.test_client(), google, "student", PUPIL, attachmentId="att-404")
+    assert stranger.status_code == 404 and b"doesn&#39;t know this attachment" in stranger.data
+    assert len(db.session.scalars(select(ClassroomAttachment)).all()) == 1

@@ -52,6 +52,24 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class AttachmentCopy:
+    """Where an attachment was copied from (one entry of the attachment's ``copyHistory``)."""
+
+    course_id: str
+    item_id: str
+    attachment_id: str
+
+
+@dataclass(frozen=True)
+class AttachmentFound:
+    """An attachment as Classroom has it now: its grade maximum and what it is a copy of."""
+
+    title: str
+    max_points: float | None
+    copied_from: tuple[AttachmentCopy, ...]  # oldest first, as Classroom lists them
+
+
+@dataclass(frozen=True)
 class RosterPupil:
     """One pupil on a course's Classroom roster (the id is hashed by the caller, never stored)."""
 
@@ -109,6 +127,21 @@ class ClassroomApi:
             body=body,
         ).execute()
         return str(created["id"])
+
+    def get_attachment(self, params: AddOnParams) -> AttachmentFound:
+        """addOnAttachments.get: the attachment named by the iframe, with its ``copyHistory``."""
+        body = self._item(params).addOnAttachments().get(
+            courseId=params.course_id, itemId=params.item_id, attachmentId=params.attachment_id,
+        ).execute()
+        history = tuple(
+            AttachmentCopy(str(entry.get("courseId") or ""),
+                           str(entry.get("itemId") or entry.get("postId") or ""),
+                           str(entry.get("attachmentId") or ""))
+            for entry in body.get("copyHistory") or ()
+        )
+        points = body.get("maxPoints")
+        return AttachmentFound(str(body.get("title") or ""),
+                               float(points) if points else None, history)
 
     def set_points(self, course_id: str, item_id: str, attachment_id: str, submission_id: str,
                    points: float) -> None:

@@ -20,6 +20,25 @@ from lti_tool.services import deep_linking
 from lti_tool.urls import external_url
 
 
+# What each kind earns on a Classroom assignment (``grading.max_points_for`` and the grading rules).
+ASSIGNMENT_GRADE_NOTES = {
+    "programme": "Graded out of 100: the share of its videos the pupil has finished.",
+    "module": "Graded out of 100: full marks once the pupil has watched the video.",
+    "quiz": "Graded: the pupil's quiz score, out of the quiz's points.",
+}
+NOT_GRADED_NOTE = "Not graded: in Classroom only assignments take grades."
+
+
+def picker_grading(params: AddOnParams, items: Sequence[deep_linking.Item]) -> tuple[
+    dict[str, float | None], dict[str, str]
+]:
+    """The maximum grade each item would get here, and the picker's note per kind of item."""
+    if not params.takes_grades:
+        return ({item.target: None for item in items},
+                dict.fromkeys(ASSIGNMENT_GRADE_NOTES, NOT_GRADED_NOTE))
+    return {item.target: max_points_for(item) for item in items}, dict(ASSIGNMENT_GRADE_NOTES)
+
+
 def create(
     session: Session, account: GoogleAccount, context: Context, params: AddOnParams,
     targets: Sequence[str],

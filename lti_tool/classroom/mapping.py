@@ -9,6 +9,7 @@ Classroom reported. The session then holds an ordinary ``Launch``.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -123,17 +124,29 @@ def add_attachment(
     max_points: float | None, teacher: GoogleAccount,
 ) -> ClassroomAttachment:
     """Record a created attachment as a resource link opening ``item`` (the caller commits)."""
-    link = ResourceLink(context_id=context.id, lti_resource_link_id=f"classroom:{attachment_id}",
-                        title=item.title, custom={TARGET_PARAM: item.target, "audience": item.audience})
-    session.add(link)
-    session.flush()
-    row = ClassroomAttachment(
-        resource_link_id=link.id, course_id=params.course_id, item_id=params.item_id,
-        item_type=params.item_type, attachment_id=attachment_id, max_points=max_points,
-        teacher_account_id=teacher.id,
+    custom = {TARGET_PARAM: item.target, "audience": item.audience}
+    return link_attachment(session, context, params, attachment_id, item.title, custom,
+                           max_points, teacher.id)
+
+
+def link_attachment(
+    session: Session, context: Context, params: AddOnParams, attachment_id: str, title: str,
+    custom: dict[str, Any], max_points: float | None, teacher_account_id: int | None,
+) -> ClassroomAttachment:
+    """The attachment's row and resource link, created if missing (safe when two visits race)."""
+    link = _get_or_create(
+        session, ResourceLink, context_id=context.id,
+        lti_resource_link_id=f"classroom:{attachment_id}",
+        defaults={"title": title, "custom": custom},
     )
-    session.add(row)
-    return row
+    session.flush()
+    return _get_or_create(
+        session, ClassroomAttachment, course_id=params.course_id, item_id=params.item_id,
+        attachment_id=attachment_id, defaults={
+            "resource_link_id": link.id, "item_type": params.item_type, "max_points": max_points,
+            "teacher_account_id": teacher_account_id,
+        },
+    )
 
 
 def submission_user(session: Session, attachment: ClassroomAttachment, submission_id: str) -> User | None:

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from lti_tool.access import Launch
 from lti_tool.classroom import accounts
+from lti_tool.classroom import copies
 from lti_tool.classroom import mapping
 from lti_tool.classroom import oauth
 from lti_tool.classroom.api import AddOnContext
 from lti_tool.classroom.api import ClassroomApi
 from lti_tool.classroom.api import answering_user
+from lti_tool.classroom.errors import AttachmentUnknown
 from lti_tool.classroom.errors import ConsentRevoked
 from lti_tool.classroom.errors import MissingScopes
 from lti_tool.classroom.errors import SignInFailed
@@ -131,7 +133,10 @@ def launch(session: Session, account: GoogleAccount, view: View, params: AddOnPa
             raise NotAllowed("attachment discovery by a non-teacher")
         context = mapping.course_context(session, account, params.course_id)
         return mapping.record_visit(session, account, context, role, None)
-    attachment = mapping.find_attachment(session, params)
+    try:
+        attachment = mapping.find_attachment(session, params)
+    except AttachmentUnknown:
+        attachment = copies.adopt(session, account, params, role)  # a copy of one of ours?
     if view.name == "review" and role is not Role.TRAINER:
         raise NotAllowed("student work review by a non-teacher")
     link = attachment.resource_link

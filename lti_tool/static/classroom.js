@@ -22,7 +22,10 @@
     );
     window.close();
   }
-  if (document.querySelector("[data-classroom-close]") && window.parent !== window) {
-    window.parent.postMessage({type: "Classroom", action: "closeIframe"}, "https://classroom.google.com");
+  var closer = document.querySelector("[data-classroom-close]");
+  if (closer && window.parent !== window) {
+    // Classroom's origin (CLASSROOM_FRAME_ANCESTORS): only Classroom may be told to close us.
+    var classroom = closer.getAttribute("data-classroom-close") || "https://classroom.google.com";
+    window.parent.postMessage({type: "Classroom", action: "closeIframe"}, classroom);
   }
 })();

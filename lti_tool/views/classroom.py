@@ -105,11 +105,12 @@ def resume() -> ResponseReturnValue:
 @requires_role(Role.TRAINER)
 def picker() -> ResponseReturnValue:
     """The same picker as LTI Deep Linking, posting to Classroom instead."""
-    _discovery_params()
+    params = _discovery_params()
     items = deep_linking.items()
     groups = [(kind, [item for item in items if item.kind == kind]) for kind in ("programme", "module", "quiz")]
+    points, notes = attachments.picker_grading(params, items)
     return render_template("trainer/deep_link.html", context=g.context, groups=groups, multiple=True,
-                           picker_endpoint="classroom.choose")
+                           picker_endpoint="classroom.choose", item_points=points, grade_notes=notes)
 
 
 @bp.post("/picker")

@@ -10,7 +10,9 @@ It follows Google's published references, in the shapes the official client expe
   published as a JWK set (the v3 certs endpoint).
 - Classroom REST v1 (developers.google.com/workspace/classroom/reference/rest):
   ``courses.{courseWork,courseWorkMaterials,announcements}.getAddOnContext``,
-  ``….addOnAttachments.create`` (needs a valid ``addOnToken``),
+  ``….addOnAttachments.create`` (needs a valid ``addOnToken``), ``….addOnAttachments.get``
+  (with ``copyHistory``, oldest first: ``copy_attachment`` plays a teacher copying a course or
+  reusing a post, as in the "Handle copied content" add-on guide),
   ``courses.courseWork.addOnAttachments.studentSubmissions.patch`` (``updateMask=pointsEarned``,
   teachers only) and ``courses.students.list`` (``pageSize``/``pageToken``/``nextPageToken``).
   Errors use Google's JSON error body (``{"error": {"code", "message", "status"}}``).
@@ -90,6 +92,8 @@ class FakeGoogle:
             Rule("/oauth2/v3/certs", endpoint="certs", methods=["GET"]),
             Rule("/v1/courses/<course>/<collection>/<item>/addOnContext", endpoint="context", methods=["GET"]),
             Rule("/v1/courses/<course>/<collection>/<item>/addOnAttachments", endpoint="attach", methods=["POST"]),
+            Rule("/v1/courses/<course>/<collection>/<item>/addOnAttachments/<attachment>",
+                 endpoint="attachment", methods=["GET"]),
             Rule("/v1/courses/<course>/courseWork/<item>/addOnAttachments/<attachment>/studentSubmissions/<submission>",
                  endpoint="grade", methods=["PATCH", "GET"]),
             Rule("/v1/courses/<course>/students", endpoint="students", methods=["GET"]),
@@ -112,6 +116,18 @@ class FakeGoogle:
 
     def submission_id(self, attachment_id: str, user: str) -> str:
         return f"sub-{attachment_id}-{user}"
+
+    def copy_attachment(self, attachment_id: str, course_id: str, item_id: str) -> str:
+        """A teacher copied the item holding ``attachment_id`` to ``course_id``/``item_id``."""
+        original = self.attachments[attachment_id]
+        copy_id = f"att-{len(self.attachments) + 1}"
+        source = {"courseId": original["courseId"], "itemId": original["itemId"],
+                  "attachmentId": attachment_id}
+        history = [*original.get("copyHistory", []), source]
+        self.attachments[copy_id] = {**original, "id": copy_id, "courseId": course_id,
+                                     "itemId": item_id, "copyHistory": history}
+        self.courses[course_id].items.add(item_id)
+        return copy_id
 
     def revoke(self, user: str) -> None:
         """The user removed PeerReady's access in their Google account."""
@@ -221,6 +237,15 @@ class FakeGoogle:
             raise _GoogleError(503, "UNAVAILABLE", "The service is currently unavailable.")
         return grant.user
 
+    def _addon_caller(self, request: Request) -> str:
+        """A caller with either add-on scope (the methods that take both)."""
+        try:
+            return self._caller(request, STUDENT_SCOPE)
+        except _GoogleError as exc:
+            if exc.code != 403:
+                raise
+            return self._caller(request, TEACHER_SCOPE)
+
     def _item(self, course_id: str, collection: str, item: str) -> Course:
         course = self.courses.get(course_id)
         if course is None or collection not in COLLECTIONS or item not in course.items:
@@ -229,14 +254,9 @@ class FakeGoogle:
 
     def _context(self, request: Request, course: str, collection: str, item: str) -> Response:
         try:
-            user = self._caller(request, STUDENT_SCOPE)
+            user = self._addon_caller(request)
         except _GoogleError as exc:
-            if exc.code != 403:
-                return exc.response()
-            try:
-                user = self._caller(request, TEACHER_SCOPE)
-            except _GoogleError as again:
-                return again.response()
+            return exc.response()
         try:
             found = self._item(course, collection, item)
         except _GoogleError as exc:
@@ -266,6 +286,20 @@ class FakeGoogle:
         attachment_id = f"att-{len(self.attachments) + 1}"
         stored = {**body, "id": attachment_id, "courseId": course, "itemId": item}
         self.attachments[attachment_id] = stored
+        return _json(stored)
+
+    def _attachment(self, request: Request, course: str, collection: str, item: str,
+                    attachment: str) -> Response:
+        try:
+            user = self._addon_caller(request)
+            found = self._item(course, collection, item)
+            stored = self.attachments.get(attachment)
+            if user not in found.teachers and user not in found.students:
+                raise _GoogleError(403, "PERMISSION_DENIED", "The caller does not have permission")
+            if stored is None or (stored["courseId"], stored["itemId"]) != (course, item):
+                raise _GoogleError(404, "NOT_FOUND", "Requested entity was not found.")
+        except _GoogleError as exc:
+            return exc.response()
         return _json(stored)
 
     def _grade(self, request: Request, course: str, item: str, attachment: str, submission: str) -> Response:
