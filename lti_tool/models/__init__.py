@@ -16,7 +16,9 @@ from lti_tool.models.outbox import OutboxItem
 from lti_tool.models.platform import Deployment
 from lti_tool.models.platform import Platform
 from lti_tool.models.progress import CheckpointAnswer
+from lti_tool.models.progress import ModuleCompletion
 from lti_tool.models.progress import ModuleProgress
+from lti_tool.models.progress import ModuleRewatch
 from lti_tool.models.progress import VideoEvent
 from lti_tool.models.quiz import CourseQuizSettings
 from lti_tool.models.quiz import CourseSettings
@@ -46,7 +48,9 @@ __all__ = [
     "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
+    "ModuleCompletion",
     "ModuleProgress",
+    "ModuleRewatch",
     "OutboxItem",
     "Platform",
     "QuizAnswer",

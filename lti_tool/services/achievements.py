@@ -1,8 +1,9 @@
 """When a mentor finishes something, see whether it completes their programme and certify them.
 
 Called by the module progress and quiz services at the end of their transaction, when a module
-becomes complete or a quiz is passed. The evidence is read from the database (module
-completions, latest passes), so it never depends on what the browser says.
+becomes complete (first viewing or a re-watch) or a quiz is passed. The evidence is read from the
+database (each module's latest completion, each quiz's latest pass), so it never depends on what
+the browser says, and a renewal can ask for work done again since its window opened.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.models import Context
-from lti_tool.models import ModuleProgress
+from lti_tool.models import ModuleCompletion
 from lti_tool.models import QuizAttempt
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
@@ -42,11 +43,9 @@ def check_certification(
     completed = {
         module_id: as_utc(at)
         for module_id, at in session.execute(
-            select(ModuleProgress.module_id, ModuleProgress.completed_at).where(
-                ModuleProgress.user_id == user_id,
-                ModuleProgress.context_id == context_id,
-                ModuleProgress.completed_at.is_not(None),
-            )
+            select(ModuleCompletion.module_id, func.max(ModuleCompletion.completed_at))
+            .where(ModuleCompletion.user_id == user_id, ModuleCompletion.context_id == context_id)
+            .group_by(ModuleCompletion.module_id)
         )
     }
     passed = {

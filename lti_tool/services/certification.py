@@ -34,6 +34,7 @@ from lti_tool.models.types import as_utc
 from lti_tool.services import certificate_outputs
 from lti_tool.services import programmes
 from modules import certification as rules
+from modules.errors import ProgrammeNotFound
 from modules.model import Programme
 
 #: Size of each issuer's revocation status list, in entries (the W3C minimum, for herd privacy).
@@ -449,7 +450,8 @@ class MentorCertificates:
     """What a mentor sees: their current certificate per programme and what is still missing."""
 
     current: list[tuple[Certification, rules.Status, int | None]]
-    missing: dict[str, list[str]]
+    # {programme_id: [{"kind": "watch", "item_id": module_id, "label": "Watch: …"}, …]}
+    missing: dict[str, list[dict[str, str]]]
 
 
 def for_mentor(session: Session, user: User, context: Context, now: datetime) -> MentorCertificates:
@@ -463,9 +465,36 @@ def for_mentor(session: Session, user: User, context: Context, now: datetime) ->
     current = [
         (c, status_of(c, now), rules.expiry_band(now, as_utc(c.expires_at))) for c in latest.values()
     ]
-    checks = session.scalars(select(CertificationCheck).filter_by(user_id=user.id, context_id=context.id))
-    missing = {c.programme_id: [m["label"] for m in c.missing] for c in checks if c.missing}
+    checks = {
+        c.programme_id: c
+        for c in session.scalars(select(CertificationCheck).filter_by(user_id=user.id, context_id=context.id))
+    }
+    missing = {pid: list(c.missing) for pid, c in checks.items() if c.missing}
+    for programme_id, latest_certificate in latest.items():
+        if programme_id not in missing:  # a renewal window may have opened since the last check
+            todo = _renewal_todo(user, latest_certificate, checks.get(programme_id), now)
+            if todo:
+                missing[programme_id] = todo
     return MentorCertificates(current, missing)
+
+
+def _renewal_todo(
+    user: User, latest_certificate: Certification, check: CertificationCheck | None, now: datetime
+) -> list[dict[str, str]]:
+    """What renewing needs now, from the stored evidence (empty outside the renewal window)."""
+    evidence = rules.Evidence(
+        completed_modules={k: _parse(v) for k, v in (check.completed_modules if check else {}).items()},
+        passed_quizzes={k: _parse(v) for k, v in (check.passed_quizzes if check else {}).items()},
+    )
+    try:
+        found = programme(latest_certificate.programme_id)
+    except ProgrammeNotFound:
+        return []  # a programme the school has since removed
+    titles = {m: programmes.module(m).title for m in found.refresher.modules}
+    decision = rules.decide(
+        found, evidence, now, school_rules(user.platform), _as_previous(latest_certificate), titles
+    )
+    return [{"kind": r.kind.value, "item_id": r.item_id, "label": r.label} for r in decision.missing]
 
 
 def _check_row(session: Session, user: User, context: Context, programme_id: str) -> CertificationCheck:
