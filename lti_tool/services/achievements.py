@@ -20,7 +20,6 @@ from lti_tool.models import QuizAttempt
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.models.types import as_utc
-from lti_tool.services import catalogue
 from lti_tool.services import certification
 from lti_tool.services import programmes
 from lti_tool.services.audience import audience_for
@@ -61,15 +60,5 @@ def check_certification(
         )
     }
     return certification.certify_if_eligible(
-        session, user, context, programme, completed, passed, now, titles=_titles(programme.id)
+        session, user, context, programme, completed, passed, now, titles=certification.titles_for(programme)
     )
-
-
-def _titles(programme_id: str) -> dict[str, str]:
-    programme = programmes.programme(programme_id)
-    titles = {module_id: programmes.module(module_id).title for module_id in programme.module_ids}
-    quizzes = catalogue.get_catalogue().quizzes
-    for quiz_id in programme.quiz_ids:
-        if quiz_id in quizzes:
-            titles[quiz_id] = quizzes[quiz_id].title.for_audience(programme.audience)
-    return titles
