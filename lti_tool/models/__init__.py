@@ -5,6 +5,8 @@ from lti_tool.models.audit import WithdrawnCertificate
 from lti_tool.models.certification import Certification
 from lti_tool.models.certification import CertificationCheck
 from lti_tool.models.certification import CertificationEvent
+from lti_tool.models.certification import ExpiryReminder
+from lti_tool.models.certification import ReminderAddress
 from lti_tool.models.certification import SupervisedPractice
 from lti_tool.models.classroom import ClassroomAttachment
 from lti_tool.models.classroom import ClassroomSubmission
@@ -45,6 +47,7 @@ __all__ = [
     "CourseSettings",
     "Deployment",
     "Enrollment",
+    "ExpiryReminder",
     "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
@@ -56,6 +59,7 @@ __all__ = [
     "QuizAnswer",
     "QuizAttempt",
     "QuizGrade",
+    "ReminderAddress",
     "ResourceLink",
     "StoredStatement",
     "SupervisedPractice",

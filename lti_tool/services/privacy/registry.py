@@ -237,6 +237,25 @@ REGISTRY: dict[str, TableInfo] = {
             "recorded_by_id": "The trainer who recorded it.", "recorded_at": "When it was recorded.",
         },
     ),
+    "reminder_address": TableInfo(
+        "E-mail for certificate reminders", "A mentor's e-mail address, encrypted. Kept only when "
+        "the school turned on expiry reminders and its platform sends addresses.",
+        "To remind the mentor, 60, 30 and 7 days before, that their certificate runs out.",
+        (DATABASE, "the school's own outgoing mail server"),
+        fields={
+            "id": _ID, "user_id": _USER,
+            "email_encrypted": "The e-mail address from the latest launch, encrypted.",
+            "updated_at": "When the platform last sent it.",
+        },
+    ),
+    "expiry_reminder": TableInfo(
+        "Certificate reminders sent", "Which expiry reminders (60, 30 or 7 days) were e-mailed.",
+        "So each reminder is sent once.",
+        fields={
+            "id": _ID, "certification_id": "Which certificate.",
+            "days": "Which reminder: 60, 30 or 7 days before expiry.", "sent_at": "When it was sent.",
+        },
+    ),
     "certification_check": TableInfo(
         "Certification checklist", "What a pupil has done and what is still missing for the certificate.",
         "To show pupils their to-do list and trainers who is close to certification.",
