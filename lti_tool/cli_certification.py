@@ -13,7 +13,9 @@ certification_cli = AppGroup("certification", help="Certificates: expiry reminde
 
 
 @certification_cli.command("remind")
-@click.option("--school", "school_ids", type=int, multiple=True, help="Only this school (platform id).")
+@click.option(
+    "--school", "school_ids", type=int, multiple=True, help="Only this school (platform id)."
+)
 def remind_command(school_ids: tuple[int, ...]) -> None:
     """Send the 60/30/7-day expiry reminders that are due; exit 1 if a mail server failed.
 

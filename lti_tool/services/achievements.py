@@ -60,5 +60,6 @@ def check_certification(
         )
     }
     return certification.certify_if_eligible(
-        session, user, context, programme, completed, passed, now, titles=certification.titles_for(programme)
+        session, user, context, programme, completed, passed, now,
+        titles=certification.titles_for(programme),
     )

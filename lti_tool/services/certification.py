@@ -412,7 +412,7 @@ class LearnerStanding:
 
     @property
     def state(self) -> str:
-        """In words: not started, in progress (x of y), close, certified, expiring, expired, revoked."""
+        """In words: not started, in progress (x of y), close, certified (expiring), expired…"""
         if self.status is rules.Status.VALID:
             return f"Certified, runs out within {self.band} days" if self.band else "Certified"
         if self.status is not None:
@@ -494,7 +494,9 @@ def dashboard(
             checks_by_key.get((standing.user.id, programme_id)), standing.certification, now,
         )
         standing.missing = [r.label for r in decision.missing] if decision else standing.missing
-        standing.signed_off_at = _latest_event_at(session, standing.user.id, context.id, programme_id, Event.SIGNED_OFF)
+        standing.signed_off_at = _latest_event_at(
+            session, standing.user.id, context.id, programme_id, Event.SIGNED_OFF
+        )
         standing.practice = list(session.scalars(
             select(SupervisedPractice)
             .filter_by(user_id=standing.user.id, context_id=context.id, programme_id=programme_id)
@@ -533,7 +535,9 @@ def _add_untracked(
     users = {user.id: user for user in enrolled}
     started = set(session.scalars(
         select(ModuleProgress.user_id).where(ModuleProgress.context_id == context.id)
-    )) | set(session.scalars(select(QuizAttempt.user_id).where(QuizAttempt.context_id == context.id)))
+    )) | set(session.scalars(
+        select(QuizAttempt.user_id).where(QuizAttempt.context_id == context.id)
+    ))
     listed: list[tuple[int | None, str, str | None]] = [(uid, "", None) for uid in users]
     for user_id, sub, name in [*listed, *mentors]:
         if user_id is not None and user_id in tracked:
@@ -591,7 +595,9 @@ def for_mentor(session: Session, user: User, context: Context, now: datetime) ->
     ]
     checks = {
         c.programme_id: c
-        for c in session.scalars(select(CertificationCheck).filter_by(user_id=user.id, context_id=context.id))
+        for c in session.scalars(
+            select(CertificationCheck).filter_by(user_id=user.id, context_id=context.id)
+        )
     }
     missing = {pid: list(c.missing) for pid, c in checks.items() if c.missing}
     for programme_id, latest_certificate in latest.items():
@@ -600,6 +606,24 @@ def for_mentor(session: Session, user: User, context: Context, now: datetime) ->
             if todo:
                 missing[programme_id] = todo
     return MentorCertificates(current, missing)
+
+
+def expiry_notices(mine: MentorCertificates) -> list[str]:
+    """Sentences for a mentor whose certificate runs out within 60 days or has run out."""
+    notices = []
+    for cert, status, band in mine.current:
+        ends = f"{as_utc(cert.expires_at):%-d %B %Y}"
+        if status is rules.Status.VALID and band:
+            notices.append(
+                f"Your {cert.programme_title} certificate runs out on {ends} (within {band} "
+                "days). Renew it with the short refresher: open Certificate in the menu."
+            )
+        elif status is rules.Status.EXPIRED and cert.superseded_at is None:
+            notices.append(
+                f"Your {cert.programme_title} certificate ran out on {ends}. Renew it with the "
+                "short refresher: open Certificate in the menu."
+            )
+    return notices
 
 
 def _renewal_todo(
@@ -631,10 +655,14 @@ def decide_now(
         found = programme(programme_id)
     except ProgrammeNotFound:
         return None
+    modules_done = check.completed_modules if check else {}
+    quizzes_done = check.passed_quizzes if check else {}
     evidence = rules.Evidence(
-        completed_modules={k: _parse(v) for k, v in (check.completed_modules if check else {}).items()},
-        passed_quizzes={k: _parse(v) for k, v in (check.passed_quizzes if check else {}).items()},
-        signed_off_at=_latest_event_at(session, user.id, context_id, programme_id, Event.SIGNED_OFF),
+        completed_modules={k: _parse(v) for k, v in modules_done.items()},
+        passed_quizzes={k: _parse(v) for k, v in quizzes_done.items()},
+        signed_off_at=_latest_event_at(
+            session, user.id, context_id, programme_id, Event.SIGNED_OFF
+        ),
         practice_recorded_at=_latest_practice_at(session, user.id, context_id, programme_id),
     )
     previous = _as_previous(latest_certificate) if latest_certificate else None

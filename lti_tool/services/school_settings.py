@@ -78,13 +78,20 @@ SETTINGS = (
         "choice",
     ),
     Setting(reminders.HOST, "Mail server (SMTP) host", "For example smtp.school.org.", "text"),
-    Setting(reminders.PORT, "Mail server port", "Default: 587 (STARTTLS), 465 (TLS) or 25.", "port"),
+    Setting(
+        reminders.PORT, "Mail server port", "Default: 587 (STARTTLS), 465 (TLS) or 25.", "port"
+    ),
     Setting(
         reminders.SECURITY, "Mail server security",
         "STARTTLS (the default) or TLS; 'none' only for a relay on the same machine.", "security",
     ),
-    Setting(reminders.SENDER, "Send reminders from", "An address such as noreply@school.org.", "email"),
-    Setting(reminders.USERNAME, "Mail server user name", "Leave empty if the server needs no sign-in.", "text"),
+    Setting(
+        reminders.SENDER, "Send reminders from", "An address such as noreply@school.org.", "email"
+    ),
+    Setting(
+        reminders.USERNAME, "Mail server user name", "Leave empty if the server needs no sign-in.",
+        "text",
+    ),
     Setting(
         reminders.PASSWORD, "Mail server password",
         "Stored encrypted and never shown again. Leave empty to keep the saved one.", "secret",
@@ -130,8 +137,11 @@ def update(session: Session, platform: Platform, form: dict[str, str]) -> None:
             chosen.pop(setting.key, None)
             continue
         chosen[setting.key] = _parse(setting, raw)
-    if chosen.get(reminders.ENABLED) and not (chosen.get(reminders.HOST) and chosen.get(reminders.SENDER)):
-        raise InvalidSetting("E-mail reminders: give the mail server host and the from-address first")
+    has_server = chosen.get(reminders.HOST) and chosen.get(reminders.SENDER)
+    if chosen.get(reminders.ENABLED) and not has_server:
+        raise InvalidSetting(
+            "E-mail reminders: give the mail server host and the from-address first"
+        )
     platform.settings = chosen
     if not chosen.get(reminders.ENABLED):
         reminders.forget_addresses(session, platform)

@@ -114,7 +114,8 @@ def seed_course(session: Session, context: Context, plan: SeedPlan, rng: random.
     progress_rows, events, completed = _viewing(context.id, active, modules, abilities, plan, rng, last_seen)
     _bulk(session, ModuleProgress, progress_rows)
     _bulk(session, ModuleCompletion, [
-        {key: row[key] for key in ("user_id", "context_id", "module_id", "completed_at")} | {"viewing": 1}
+        {key: row[key] for key in ("user_id", "context_id", "module_id", "completed_at")}
+        | {"viewing": 1}
         for row in progress_rows if row["completed_at"] is not None
     ])
     _bulk(session, VideoEvent, events)

@@ -74,8 +74,15 @@ def home() -> ResponseReturnValue:
 @bp.get("/start")
 @requires_role(Role.MENTOR)
 def start() -> ResponseReturnValue:
-    """Open what the launched link selects (a module, a quiz or a programme)."""
+    """Open what the launched link selects (a module, a quiz or a programme).
+
+    A link to one module or quiz skips the home page, so an expiry notice comes along with it.
+    """
     target = programmes.target_of(_resource_link())
+    if target is not None and target.kind in ("module", "quiz"):
+        mine = certification.for_mentor(db.session, g.user, g.context, utcnow())
+        for notice in certification.expiry_notices(mine):
+            flash(notice, "warn")
     if target is not None and target.kind == "module":
         programmes.module(target.id)  # ModuleNotFound: a page saying to check the link
         return redirect(url_for(".module", module_id=target.id), 303)

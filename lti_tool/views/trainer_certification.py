@@ -40,7 +40,8 @@ def certification_overview() -> ResponseReturnValue:
         refresh=request.args.get("refresh") == "1",
     )
     board = certification.dashboard(
-        db.session, g.context, now, mentors.members, dashboard.course_programme(db.session, g.context)
+        db.session, g.context, now, mentors.members,
+        dashboard.course_programme(db.session, g.context),
     )
     return render_template(
         "trainer/certification.html", board=board, now=now, context=g.context, mentors=mentors,

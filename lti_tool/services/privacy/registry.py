@@ -135,14 +135,16 @@ REGISTRY: dict[str, TableInfo] = {
         },
     ),
     "module_rewatch": TableInfo(
-        "Video re-watches", "How much of a training video a pupil has watched again for a refresher.",
+        "Video re-watches",
+        "How much of a training video a pupil has watched again for a refresher.",
         "To count a refresher video again at renewal without changing the first viewing's record.",
         fields={
             "id": _ID, "user_id": _USER, "context_id": _COURSE, "module_id": "Which module.",
             "number": "Which viewing it is (2 for the first re-watch).",
             "segments": "Which parts were watched again.", "covered_seconds": "How many seconds.",
             "share": "The share watched again.", "furthest": "The furthest point reached.",
-            "last_position": "Where to resume.", "answered_checkpoints": "Questions answered again.",
+            "last_position": "Where to resume.",
+            "answered_checkpoints": "Questions answered again.",
             "started_at": "When the re-watch started.", "completed_at": "When it was completed.",
         },
     ),
@@ -253,7 +255,8 @@ REGISTRY: dict[str, TableInfo] = {
         "So each reminder is sent once.",
         fields={
             "id": _ID, "certification_id": "Which certificate.",
-            "days": "Which reminder: 60, 30 or 7 days before expiry.", "sent_at": "When it was sent.",
+            "days": "Which reminder: 60, 30 or 7 days before expiry.",
+            "sent_at": "When it was sent.",
         },
     ),
     "certification_check": TableInfo(
