@@ -24,6 +24,8 @@ def remind_command(school_ids: tuple[int, ...]) -> None:
     report = reminders.send_reminders(db.session, utcnow(), school_ids)
     for school in report.schools:
         line = f"school {school.platform_id}: {school.sent} sent"
+        if school.refused:
+            line += f", {school.refused} refused by the mail server (check those addresses)"
         if school.problem:
             line += f", {school.waiting} waiting (mail server problem: {school.problem})"
         click.echo(line)

@@ -22,6 +22,7 @@ from email.utils import format_datetime
 from email.utils import make_msgid
 from typing import Any
 
+from cryptography.fernet import InvalidToken
 from email_validator import EmailNotValidError
 from email_validator import validate_email
 from flask import current_app
@@ -211,7 +212,8 @@ class SchoolRun:
 
     platform_id: int
     sent: int = 0
-    waiting: int = 0
+    waiting: int = 0  # not sent, including refused
+    refused: int = 0  # addresses the server refused
     problem: str = ""
 
 
@@ -248,14 +250,19 @@ def send_reminders(session: Session, now: datetime, platform_ids: Iterable[int] 
             server = mail_server(platform)
             with _connect(server) as smtp:
                 for item in pending:
-                    smtp.send_message(message(platform, server, item, now))
+                    try:
+                        smtp.send_message(message(platform, server, item, now))
+                    except smtplib.SMTPRecipientsRefused:
+                        run.refused += 1  # this address only: tried again next run
+                        continue
                     session.add(ExpiryReminder(
                         certification_id=item.certification.id, days=item.days, sent_at=now
                     ))
                     session.commit()  # recorded as soon as the server accepted it
                     run.sent += 1
                     run.waiting -= 1
-        except (OSError, smtplib.SMTPException) as exc:
+        except (OSError, smtplib.SMTPException, InvalidToken) as exc:
+            # InvalidToken: the saved password no longer decrypts (the encryption key changed).
             session.rollback()
             # The error's class only: SMTP replies can quote the recipient's address.
             run.problem = type(exc).__name__
@@ -264,7 +271,10 @@ def send_reminders(session: Session, now: datetime, platform_ids: Iterable[int] 
                 "%d left for the next run", platform.id, run.problem, run.sent, run.waiting,
             )
             continue
-        log.info("certificate reminders for platform %s: %d sent", platform.id, run.sent)
+        log.info(
+            "certificate reminders for platform %s: %d sent, %d addresses refused",
+            platform.id, run.sent, run.refused,
+        )
     return report
 
 

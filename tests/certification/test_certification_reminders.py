@@ -239,3 +239,39 @@ def test_school_admin_turns_reminders_on_through_the_settings_page(
     assert reminders.enabled(school) and reminders.mail_server(school).password == "pa55word"
     again = client.get(f"/admin/platforms/{platform_id}/settings?s={token}").get_data(as_text=True)
     assert "A password is saved." in again and "pa55word" not in again
+
+
+class Picky(Inbox):
+    """A mail server that refuses one recipient (an address that no longer exists)."""
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.startswith("gone"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_address_does_not_hold_up_the_other_reminders(
+    app: Flask, client: FlaskClient, platform: TestPlatform, school: Platform,
+    certify: Callable[..., certification.CheckResult], smtp_port: int, runner: Any,
+) -> None:
+    turn_on_reminders(school, smtp_port)
+    first = launched(client, platform, sub="user-1", email="gone@pupils.hillside.example")
+    second = launched(client, platform, sub="user-2", email=ADDRESS)
+    for mentor in (first, second):
+        certify(mentor, at=utcnow() - timedelta(days=320))
+    inbox = Picky()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    try:
+        result = runner.invoke(args=["certification", "remind"])
+    finally:
+        controller.stop()
+    assert result.exit_code == 1  # one is left for the next run
+    assert "1 sent, 1 refused by the mail server" in result.output
+    assert [m["To"] for m in inbox.messages] == [ADDRESS]
+    reminded = db.session.scalars(select(ExpiryReminder.certification_id)).all()
+    assert len(reminded) == 1
+    assert "gone@" not in result.output
