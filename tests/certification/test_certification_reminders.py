@@ -10,6 +10,7 @@ import email.policy
 import logging
 import re
 import socket
+from contextlib import contextmanager
 from collections.abc import Callable
 from collections.abc import Iterator
 from datetime import timedelta
@@ -76,14 +77,21 @@ def smtp_port() -> int:
     return free_port()
 
 
+@contextmanager
+def serving(inbox: Inbox, port: int) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1 (the school's outgoing mail server, faked)."""
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def mail_server(smtp_port: int) -> Iterator[Inbox]:
-    """A real SMTP server on 127.0.0.1 (the school's outgoing mail server, faked)."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with serving(Inbox(), smtp_port) as inbox:
+        yield inbox
 
 
 KEPT = {s.key for s in school_settings.SETTINGS if s.kind != "secret"}
@@ -155,13 +163,8 @@ def test_a_down_mail_server_loses_nothing_and_the_next_run_sends_it(
     assert db.session.scalars(select(ExpiryReminder)).all() == []
     assert ADDRESS not in ours(caplog)
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    try:
+    with serving(Inbox(), smtp_port) as inbox:
         up = runner.invoke(args=["certification", "remind"])
-    finally:
-        controller.stop()
     assert up.exit_code == 0, up.output
     assert [m["To"] for m in inbox.messages] == [ADDRESS]
     assert [r.days for r in db.session.scalars(select(ExpiryReminder))] == [7]
@@ -262,13 +265,8 @@ def test_a_refused_address_does_not_hold_up_the_other_reminders(
     second = launched(client, platform, sub="user-2", email=ADDRESS)
     for mentor in (first, second):
         certify(mentor, at=utcnow() - timedelta(days=320))
-    inbox = Picky()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    try:
+    with serving(Picky(), smtp_port) as inbox:
         result = runner.invoke(args=["certification", "remind"])
-    finally:
-        controller.stop()
     assert result.exit_code == 1  # one is left for the next run
     assert "1 sent, 1 refused by the mail server" in result.output
     assert [m["To"] for m in inbox.messages] == [ADDRESS]
