@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import jwt
 from conftest import SECONDARY
 from conftest import context_of
 from conftest import csrf_from
@@ -161,6 +162,9 @@ def test_mentor_certified_11_5_months_ago_renews_by_rewatching_refresher_modules
     old_assertion = client.get(f"/badges/assertions/{first_code}").get_json()
     assert old_assertion["expires"].startswith(as_utc(old.superseded_at).date().isoformat())
     assert "revoked" not in old_assertion
+    old_jwt = client.get(f"/mentor/certificates/{first_code}/credential.jwt").get_data(as_text=True)
+    claims = jwt.decode(old_jwt, options={"verify_signature": False})
+    assert claims["exp"] == int(as_utc(old.superseded_at).timestamp())  # a verifier: expired
 
 
 def test_watch_again_needs_a_completed_module(
