@@ -18,6 +18,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from lti_tool.cli_seed import seed_cli
+from lti_tool.cli_certification import certification_cli
 from lti_tool.cli_privacy import privacy_cli
 from lti_tool.extensions import db
 from lti_tool.services import admin_links
@@ -235,6 +236,7 @@ def content_check_command(paths: tuple[Path, ...]) -> None:
 def init_app(app: Flask) -> None:
     """Attach the command groups."""
     for group in (
-        platform_cli, keys_cli, admin_cli, xapi_cli, content_cli, seed_cli, privacy_cli
+        platform_cli, keys_cli, admin_cli, xapi_cli, content_cli, seed_cli, privacy_cli,
+        certification_cli,
     ):
         app.cli.add_command(group)

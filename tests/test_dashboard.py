@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -26,6 +27,7 @@ from lti_tool.models import User
 from lti_tool.models import VideoEvent
 from lti_tool.services import attempts
 from lti_tool.services import catalogue
+from lti_tool.services import certification
 from lti_tool.services import dashboard
 from lti_tool.services import keys
 from lti_tool.services import programmes
@@ -38,6 +40,7 @@ from tests.analytics.test_nrps_roster import MoodleNrps
 from tests.analytics.test_nrps_roster import registered
 from tests.support.http_server import FakeServer
 from tests.support.platform import TestPlatform
+from tests.support.training import complete_module
 from tests.test_video_tracking import launch_token
 
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -331,3 +334,46 @@ def test_seed_command_fills_the_demo_course(make_app: Any, app: Flask) -> None:
         found = dashboard.roster(db.session, demo, datetime.now(UTC))
         assert 0 < found.total <= 25 and "in-progress" in {r.status for r in found.rows}
         db.session.remove()
+
+
+def _everyone_table(page: str) -> dict[str, str]:
+    """Mentor name -> "Where they are" from the certification page's "Everyone" table."""
+    table = page.split("Every mentor in the course and where they stand", 1)[1].split("</table>", 1)[0]
+    cells = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    return {row[0]: row[-1] for row in cells if row}
+
+
+def test_certification_overview_lists_every_mentor_from_the_class_list_and_launches(
+    client: FlaskClient, platform: TestPlatform, nrps: Membership
+) -> None:
+    """Dee never launched (only on the NRPS list), Cy launched and did nothing, Bo watched a bit,
+    Ada completed a module and passed a quiz, Eve was certified 340 days ago; the trainer is not
+    a mentor. Sign-off and practice are off, so the programme asks for 9 things."""
+    launch(client, platform, "pupil-e", "Eve Early")
+    programme = programmes.programme("becoming-a-peer-mentor-secondary")
+    then = datetime.now(UTC) - timedelta(days=340)
+    school = user("pupil-e").platform
+    school.settings = {**(school.settings or {}), certification.SIGNOFF_REQUIRED: False,
+                       certification.PRACTICE_REQUIRED: False}
+    db.session.commit()
+    certification.certify_if_eligible(
+        db.session, user("pupil-e"), course(), programme,
+        {m: then for m in programme.required_modules}, {q: then for q in programme.required_quizzes},
+        then,
+    )
+    complete_module(user("pupil-a"), course(), MODULE, course().resource_links[0].id)
+    claim = {NRPS_CLAIM: {"context_memberships_url": nrps.members_url, "service_versions": ["2.0"]}}
+    token = launch(client, platform, "teacher-1", role="Instructor", **claim)
+    page = get(client, token, "/trainer/certification").get_data(as_text=True)
+    states = _everyone_table(page)
+    assert set(states) == {"Ada Able", "Bo Best", "Cy Calm", "Dee Never", "Eve Early"}
+    total = len(programme.required_modules) + len(programme.required_quizzes)
+    assert states["Ada Able"] == f"In progress (2 of {total} done)"  # the module and a quiz
+    assert states["Bo Best"] == f"In progress (0 of {total} done)"
+    assert states["Cy Calm"] == states["Dee Never"] == "Not started"
+    assert states["Eve Early"] == "Certified, runs out within 30 days"
+    assert "Dee Never (on the class list; hasn" in page
+    assert "Class list from your platform" in page

@@ -5,6 +5,8 @@ from lti_tool.models.audit import WithdrawnCertificate
 from lti_tool.models.certification import Certification
 from lti_tool.models.certification import CertificationCheck
 from lti_tool.models.certification import CertificationEvent
+from lti_tool.models.certification import ExpiryReminder
+from lti_tool.models.certification import ReminderAddress
 from lti_tool.models.certification import SupervisedPractice
 from lti_tool.models.classroom import ClassroomAttachment
 from lti_tool.models.classroom import ClassroomSubmission
@@ -16,7 +18,9 @@ from lti_tool.models.outbox import OutboxItem
 from lti_tool.models.platform import Deployment
 from lti_tool.models.platform import Platform
 from lti_tool.models.progress import CheckpointAnswer
+from lti_tool.models.progress import ModuleCompletion
 from lti_tool.models.progress import ModuleProgress
+from lti_tool.models.progress import ModuleRewatch
 from lti_tool.models.progress import VideoEvent
 from lti_tool.models.quiz import CourseQuizSettings
 from lti_tool.models.quiz import CourseSettings
@@ -43,15 +47,19 @@ __all__ = [
     "CourseSettings",
     "Deployment",
     "Enrollment",
+    "ExpiryReminder",
     "GoogleAccount",
     "KeyValueEntry",
     "LrsEndpoint",
+    "ModuleCompletion",
     "ModuleProgress",
+    "ModuleRewatch",
     "OutboxItem",
     "Platform",
     "QuizAnswer",
     "QuizAttempt",
     "QuizGrade",
+    "ReminderAddress",
     "ResourceLink",
     "StoredStatement",
     "SupervisedPractice",

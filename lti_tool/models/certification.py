@@ -127,3 +127,33 @@ class CertificationCheck(db.Model):
     checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class ReminderAddress(db.Model):
+    """A mentor's e-mail address, encrypted, kept only for certificate expiry reminders.
+
+    Stored only while the school has turned reminders on and the platform sends the address in
+    the launch; deleted with the person (erasure, retention) and when the school turns them off.
+    """
+
+    __tablename__ = "reminder_address"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    # Fernet token (services.crypto, its own derived key); never logged or shown to trainers.
+    email_encrypted: Mapped[str] = mapped_column(String(1024))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExpiryReminder(db.Model):
+    """A reminder e-mail sent for a certificate at one threshold (60, 30 or 7 days): sent once."""
+
+    __tablename__ = "expiry_reminder"
+    __table_args__ = (UniqueConstraint("certification_id", "days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certification_id: Mapped[int] = mapped_column(
+        ForeignKey("certification.id", ondelete="CASCADE")
+    )
+    days: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,6 +10,7 @@ from sqlalchemy import DateTime
 from sqlalchemy import Float
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
+from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
@@ -19,7 +20,20 @@ from lti_tool.extensions import db
 from lti_tool.models.types import utcnow
 
 
-class ModuleProgress(db.Model):
+class Coverage:
+    """What one viewing of a module covered (the first viewing's, or a re-watch's)."""
+
+    # Disjoint, sorted [[start, end], ...] in video seconds (modules.progress.segments_to_json).
+    segments: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
+    covered_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    share: Mapped[float] = mapped_column(Float, default=0.0)
+    furthest: Mapped[float] = mapped_column(Float, default=0.0)
+    last_position: Mapped[float | None] = mapped_column(Float)
+    answered_checkpoints: Mapped[list[str]] = mapped_column(JSON, default=list)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ModuleProgress(Coverage, db.Model):
     """One learner's viewing of one module in one course: merged segments and completion."""
 
     __tablename__ = "module_progress"
@@ -29,15 +43,7 @@ class ModuleProgress(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
     module_id: Mapped[str] = mapped_column(String(64))
-    # Disjoint, sorted [[start, end], ...] in video seconds (modules.progress.segments_to_json).
-    segments: Mapped[list[list[float]]] = mapped_column(JSON, default=list)
-    covered_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    share: Mapped[float] = mapped_column(Float, default=0.0)
-    furthest: Mapped[float] = mapped_column(Float, default=0.0)
-    last_position: Mapped[float | None] = mapped_column(Float)
     playback_speed: Mapped[float] = mapped_column(Float, default=1.0)
-    answered_checkpoints: Mapped[list[str]] = mapped_column(JSON, default=list)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -87,3 +93,43 @@ class CheckpointAnswer(db.Model):
     choice_id: Mapped[str | None] = mapped_column(String(64))  # None for a reflection
     correct: Mapped[bool | None] = mapped_column()  # None for a reflection
     answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ModuleCompletion(db.Model):
+    """Each time a learner completed a module: the first viewing and every re-watch after it.
+
+    Certification reads this history, so a renewal can ask for a module completed again since the
+    renewal window opened while the first completion (``ModuleProgress.completed_at``) stays.
+    """
+
+    __tablename__ = "module_completion"
+    __table_args__ = (
+        UniqueConstraint("user_id", "context_id", "module_id", "viewing"),
+        Index("ix_module_completion_learner", "user_id", "context_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    # 1 for the first viewing, 2, 3, … for each re-watch (ModuleRewatch.number).
+    viewing: Mapped[int] = mapped_column(Integer, default=1)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ModuleRewatch(Coverage, db.Model):
+    """A learner watching a module they completed again (a refresher): its own coverage.
+
+    The first viewing's progress (``ModuleProgress``) is never reset; what the learner watches
+    now also counts here, from zero, and completing it adds a ``ModuleCompletion``.
+    """
+
+    __tablename__ = "module_rewatch"
+    __table_args__ = (UniqueConstraint("user_id", "context_id", "module_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)  # 2 for the first re-watch
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

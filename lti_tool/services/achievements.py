@@ -1,8 +1,9 @@
 """When a mentor finishes something, see whether it completes their programme and certify them.
 
 Called by the module progress and quiz services at the end of their transaction, when a module
-becomes complete or a quiz is passed. The evidence is read from the database (module
-completions, latest passes), so it never depends on what the browser says.
+becomes complete (first viewing or a re-watch) or a quiz is passed. The evidence is read from the
+database (each module's latest completion, each quiz's latest pass), so it never depends on what
+the browser says, and a renewal can ask for work done again since its window opened.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.models import Context
-from lti_tool.models import ModuleProgress
+from lti_tool.models import ModuleCompletion
 from lti_tool.models import QuizAttempt
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.models.types import as_utc
-from lti_tool.services import catalogue
 from lti_tool.services import certification
 from lti_tool.services import programmes
 from lti_tool.services.audience import audience_for
@@ -42,11 +42,9 @@ def check_certification(
     completed = {
         module_id: as_utc(at)
         for module_id, at in session.execute(
-            select(ModuleProgress.module_id, ModuleProgress.completed_at).where(
-                ModuleProgress.user_id == user_id,
-                ModuleProgress.context_id == context_id,
-                ModuleProgress.completed_at.is_not(None),
-            )
+            select(ModuleCompletion.module_id, func.max(ModuleCompletion.completed_at))
+            .where(ModuleCompletion.user_id == user_id, ModuleCompletion.context_id == context_id)
+            .group_by(ModuleCompletion.module_id)
         )
     }
     passed = {
@@ -62,15 +60,6 @@ def check_certification(
         )
     }
     return certification.certify_if_eligible(
-        session, user, context, programme, completed, passed, now, titles=_titles(programme.id)
+        session, user, context, programme, completed, passed, now,
+        titles=certification.titles_for(programme),
     )
-
-
-def _titles(programme_id: str) -> dict[str, str]:
-    programme = programmes.programme(programme_id)
-    titles = {module_id: programmes.module(module_id).title for module_id in programme.module_ids}
-    quizzes = catalogue.get_catalogue().quizzes
-    for quiz_id in programme.quiz_ids:
-        if quiz_id in quizzes:
-            titles[quiz_id] = quizzes[quiz_id].title.for_audience(programme.audience)
-    return titles

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -18,22 +19,28 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import object_session
 
 from lti_tool.errors import NotFound
 from lti_tool.errors import PeerReadyError
+from lti_tool.lti.roles import Role
 from lti_tool.models import Certification
 from lti_tool.models import CertificationCheck
 from lti_tool.models import CertificationEvent
 from lti_tool.models import Context
 from lti_tool.models import Enrollment
+from lti_tool.models import ModuleProgress
 from lti_tool.models import Platform
+from lti_tool.models import QuizAttempt
 from lti_tool.models import SupervisedPractice
 from lti_tool.models import User
 from lti_tool.models import WithdrawnCertificate
 from lti_tool.models.types import as_utc
+from lti_tool.services import catalogue
 from lti_tool.services import certificate_outputs
 from lti_tool.services import programmes
 from modules import certification as rules
+from modules.errors import ProgrammeNotFound
 from modules.model import Programme
 
 #: Size of each issuer's revocation status list, in entries (the W3C minimum, for herd privacy).
@@ -369,9 +376,14 @@ def shows_name(platform: Platform) -> bool:
 
 @dataclass
 class LearnerStanding:
-    """One learner and programme on the trainer's page."""
+    """One learner and programme on the trainer's page.
 
-    user: User
+    ``user`` is None for a pupil on the platform's class list who never opened PeerReady.
+    ``total`` counts what the learner's next certificate (or renewal) needs; ``missing`` what
+    of it is still to do.
+    """
+
+    user: User | None
     programme_id: str
     certification: Certification | None
     status: rules.Status | None
@@ -379,10 +391,36 @@ class LearnerStanding:
     missing: list[str] = field(default_factory=list)
     signed_off_at: datetime | None = None
     practice: list[SupervisedPractice] = field(default_factory=list)
+    name: str | None = None  # from the class list, for those who never launched
+    total: int = 0
+    started: bool = False
 
     @property
     def is_close(self) -> bool:
         return self.status is not rules.Status.VALID and 0 < len(self.missing) <= rules.CLOSE_THRESHOLD
+
+    @property
+    def done(self) -> int:
+        """How many of ``total`` requirements are met."""
+        return max(self.total - len(self.missing), 0)
+
+    @property
+    def display_name(self) -> str:
+        if self.user is not None:
+            return self.user.display_name or f"Learner {self.user.id}"
+        return self.name or "A learner who hasn't opened PeerReady yet"
+
+    @property
+    def state(self) -> str:
+        """In words: not started, in progress (x of y), close, certified (expiring), expired…"""
+        if self.status is rules.Status.VALID:
+            return f"Certified, runs out within {self.band} days" if self.band else "Certified"
+        if self.status is not None:
+            return self.status.value.capitalize()
+        if not self.started:
+            return "Not started"
+        progress = f"{self.done} of {self.total} done"
+        return f"Close ({progress})" if self.is_close else f"In progress ({progress})"
 
 
 @dataclass
@@ -393,18 +431,38 @@ class Dashboard:
     expiring: dict[int, list[LearnerStanding]] = field(default_factory=dict)
     close: list[LearnerStanding] = field(default_factory=list)
     in_training: list[LearnerStanding] = field(default_factory=list)
+    not_started: list[LearnerStanding] = field(default_factory=list)
     expired: list[LearnerStanding] = field(default_factory=list)
     revoked: list[LearnerStanding] = field(default_factory=list)
 
+    @property
+    def everyone(self) -> list[LearnerStanding]:
+        """Every standing once, in the page's order of groups."""
+        groups = (self.certified, self.close, self.in_training, self.not_started)
+        return [s for group in (*groups, self.expired, self.revoked) for s in group]
 
-def dashboard(session: Session, context: Context, now: datetime) -> Dashboard:
-    """Who in this course is certified, expiring in 7/30/60 days, close, in training, revoked."""
+
+def dashboard(
+    session: Session,
+    context: Context,
+    now: datetime,
+    mentors: Sequence[tuple[int | None, str, str | None]] = (),
+    course_programme: Programme | None = None,
+) -> Dashboard:
+    """Every mentor of the course: certified, expiring in 7/30/60 days, close, in training,
+    not started, expired or revoked.
+
+    ``mentors`` (user id or None, platform sub, name), from the platform's class list, adds those
+    with no certification record yet, under ``course_programme``; everyone enrolled as a mentor
+    is listed in any case.
+    """
     record_expiries(session, now, context.id)
-    keys: dict[tuple[int, str], LearnerStanding] = {}
+    keys: dict[tuple[int | str, str], LearnerStanding] = {}
     checks = session.scalars(select(CertificationCheck).filter_by(context_id=context.id))
     for check in checks:
         keys[(check.user_id, check.programme_id)] = LearnerStanding(
-            check.user, check.programme_id, None, None, missing=[m["label"] for m in check.missing]
+            check.user, check.programme_id, None, None, missing=[m["label"] for m in check.missing],
+            started=True,
         )
     certifications = session.scalars(
         select(Certification).filter_by(context_id=context.id).order_by(Certification.earned_at)
@@ -417,12 +475,31 @@ def dashboard(session: Session, context: Context, now: datetime) -> Dashboard:
         standing.certification = certification
         standing.status = status_of(certification, now)
         standing.band = rules.expiry_band(now, as_utc(certification.expires_at))
+    if course_programme is not None:
+        _add_untracked(session, context, keys, mentors, course_programme)
+    school = school_rules(context.deployment.platform)
     board = Dashboard(expiring={days: [] for days in rules.EXPIRY_BANDS})
-    for (user_id, programme_id), standing in sorted(keys.items(), key=lambda item: _sort_key(item[1])):
-        standing.signed_off_at = _latest_event_at(session, user_id, context.id, programme_id, Event.SIGNED_OFF)
+    checks_by_key = {
+        (c.user_id, c.programme_id): c
+        for c in session.scalars(select(CertificationCheck).filter_by(context_id=context.id))
+    }
+    for (_, programme_id), standing in sorted(keys.items(), key=lambda item: _sort_key(item[1])):
+        standing.total = _requirement_count(programme_id, standing.certification, school, now)
+        if standing.user is None:
+            board.not_started.append(standing)
+            continue
+        # Decided afresh: the school's settings may have changed since the last check.
+        decision = decide_now(
+            session, standing.user, context.id, programme_id,
+            checks_by_key.get((standing.user.id, programme_id)), standing.certification, now,
+        )
+        standing.missing = [r.label for r in decision.missing] if decision else standing.missing
+        standing.signed_off_at = _latest_event_at(
+            session, standing.user.id, context.id, programme_id, Event.SIGNED_OFF
+        )
         standing.practice = list(session.scalars(
             select(SupervisedPractice)
-            .filter_by(user_id=user_id, context_id=context.id, programme_id=programme_id)
+            .filter_by(user_id=standing.user.id, context_id=context.id, programme_id=programme_id)
             .order_by(SupervisedPractice.practised_from)
         ))
         if standing.status is rules.Status.VALID:
@@ -433,6 +510,8 @@ def dashboard(session: Session, context: Context, now: datetime) -> Dashboard:
             board.revoked.append(standing)
         elif standing.status is rules.Status.EXPIRED:
             board.expired.append(standing)
+        elif not standing.started:
+            board.not_started.append(standing)
         elif standing.is_close:
             board.close.append(standing)
         else:
@@ -440,8 +519,58 @@ def dashboard(session: Session, context: Context, now: datetime) -> Dashboard:
     return board
 
 
-def _sort_key(standing: LearnerStanding) -> tuple[str, str, int]:
-    return (standing.user.display_name or "", standing.programme_id, standing.user.id)
+def _add_untracked(
+    session: Session,
+    context: Context,
+    keys: dict[tuple[int | str, str], LearnerStanding],
+    mentors: Sequence[tuple[int | None, str, str | None]],
+    course_programme: Programme,
+) -> None:
+    """Standings for mentors with no check or certificate yet (enrolled, or on the class list)."""
+    tracked = {user_id for user_id, _ in keys}
+    enrolled = session.scalars(
+        select(User).join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.context_id == context.id, Enrollment.role == Role.MENTOR.value)
+    )
+    users = {user.id: user for user in enrolled}
+    started = set(session.scalars(
+        select(ModuleProgress.user_id).where(ModuleProgress.context_id == context.id)
+    )) | set(session.scalars(
+        select(QuizAttempt.user_id).where(QuizAttempt.context_id == context.id)
+    ))
+    listed: list[tuple[int | None, str, str | None]] = [(uid, "", None) for uid in users]
+    for user_id, sub, name in [*listed, *mentors]:
+        if user_id is not None and user_id in tracked:
+            continue
+        user = users.get(user_id) if user_id is not None else None
+        key: tuple[int | str, str] = (user.id if user else f"sub:{sub}", course_programme.id)
+        if (user_id is not None and user is None) or key in keys:
+            continue  # not a mentor of this course, or already listed
+        keys[key] = LearnerStanding(
+            user, course_programme.id, None, None, name=name,
+            missing=[], started=user is not None and user.id in started,
+        )
+        if user is not None:
+            tracked.add(user.id)
+
+
+def _requirement_count(
+    programme_id: str, latest_certificate: Certification | None, school: rules.SchoolRules,
+    now: datetime,
+) -> int:
+    """How many requirements the learner's next certificate (or renewal) has in all."""
+    try:
+        found = programme(programme_id)
+    except ProgrammeNotFound:
+        return 0
+    nothing = rules.Evidence(completed_modules={}, passed_quizzes={})
+    previous = _as_previous(latest_certificate) if latest_certificate else None
+    return len(rules.decide(found, nothing, now, school, previous).missing)
+
+
+def _sort_key(standing: LearnerStanding) -> tuple[bool, str, str, int]:
+    user_id = standing.user.id if standing.user else 0
+    return (standing.user is None, standing.display_name.casefold(), standing.programme_id, user_id)
 
 
 @dataclass
@@ -449,7 +578,8 @@ class MentorCertificates:
     """What a mentor sees: their current certificate per programme and what is still missing."""
 
     current: list[tuple[Certification, rules.Status, int | None]]
-    missing: dict[str, list[str]]
+    # {programme_id: [{"kind": "watch", "item_id": module_id, "label": "Watch: …"}, …]}
+    missing: dict[str, list[dict[str, str]]]
 
 
 def for_mentor(session: Session, user: User, context: Context, now: datetime) -> MentorCertificates:
@@ -463,9 +593,92 @@ def for_mentor(session: Session, user: User, context: Context, now: datetime) ->
     current = [
         (c, status_of(c, now), rules.expiry_band(now, as_utc(c.expires_at))) for c in latest.values()
     ]
-    checks = session.scalars(select(CertificationCheck).filter_by(user_id=user.id, context_id=context.id))
-    missing = {c.programme_id: [m["label"] for m in c.missing] for c in checks if c.missing}
+    checks = {
+        c.programme_id: c
+        for c in session.scalars(
+            select(CertificationCheck).filter_by(user_id=user.id, context_id=context.id)
+        )
+    }
+    missing = {pid: list(c.missing) for pid, c in checks.items() if c.missing}
+    for programme_id, latest_certificate in latest.items():
+        if programme_id not in missing:  # a renewal window may have opened since the last check
+            todo = _renewal_todo(user, latest_certificate, checks.get(programme_id), now)
+            if todo:
+                missing[programme_id] = todo
     return MentorCertificates(current, missing)
+
+
+def expiry_notices(mine: MentorCertificates) -> list[str]:
+    """Sentences for a mentor whose certificate runs out within 60 days or has run out."""
+    notices = []
+    for cert, status, band in mine.current:
+        ends = f"{as_utc(cert.expires_at):%-d %B %Y}"
+        if status is rules.Status.VALID and band:
+            notices.append(
+                f"Your {cert.programme_title} certificate runs out on {ends} (within {band} "
+                "days). Renew it with the short refresher: open Certificate in the menu."
+            )
+        elif status is rules.Status.EXPIRED and cert.superseded_at is None:
+            notices.append(
+                f"Your {cert.programme_title} certificate ran out on {ends}. Renew it with the "
+                "short refresher: open Certificate in the menu."
+            )
+    return notices
+
+
+def _renewal_todo(
+    user: User, latest_certificate: Certification, check: CertificationCheck | None, now: datetime
+) -> list[dict[str, str]]:
+    """What renewing needs now, from the stored evidence (empty outside the renewal window)."""
+    session = object_session(user)
+    assert session is not None
+    decision = decide_now(
+        session, user, latest_certificate.context_id, latest_certificate.programme_id, check,
+        latest_certificate, now,
+    )
+    missing = decision.missing if decision else ()
+    return [{"kind": r.kind.value, "item_id": r.item_id, "label": r.label} for r in missing]
+
+
+def decide_now(
+    session: Session,
+    user: User,
+    context_id: int,
+    programme_id: str,
+    check: CertificationCheck | None,
+    latest_certificate: Certification | None,
+    now: datetime,
+) -> rules.Decision | None:
+    """The rules' decision at ``now`` from the last check's evidence and the school's current
+    settings (they may have changed since); None for a programme that no longer exists."""
+    try:
+        found = programme(programme_id)
+    except ProgrammeNotFound:
+        return None
+    modules_done = check.completed_modules if check else {}
+    quizzes_done = check.passed_quizzes if check else {}
+    evidence = rules.Evidence(
+        completed_modules={k: _parse(v) for k, v in modules_done.items()},
+        passed_quizzes={k: _parse(v) for k, v in quizzes_done.items()},
+        signed_off_at=_latest_event_at(
+            session, user.id, context_id, programme_id, Event.SIGNED_OFF
+        ),
+        practice_recorded_at=_latest_practice_at(session, user.id, context_id, programme_id),
+    )
+    previous = _as_previous(latest_certificate) if latest_certificate else None
+    return rules.decide(
+        found, evidence, now, school_rules(user.platform), previous, titles_for(found)
+    )
+
+
+def titles_for(found: Programme) -> dict[str, str]:
+    """The titles of the programme's modules and quizzes, for requirement labels."""
+    titles = {module_id: programmes.module(module_id).title for module_id in found.module_ids}
+    quizzes = catalogue.get_catalogue().quizzes
+    for quiz_id in found.quiz_ids:
+        if quiz_id in quizzes:
+            titles[quiz_id] = quizzes[quiz_id].title.for_audience(found.audience)
+    return titles
 
 
 def _check_row(session: Session, user: User, context: Context, programme_id: str) -> CertificationCheck:

@@ -228,34 +228,11 @@ def roster(
     programme = course_programme(session, context, filters.audience)
     modules = tuple(programmes.module(m) for m in programme.modules) if programme else ()
     quizzes = tuple(_quizzes_of(programme))
-    known = _known_learners(session, context.id)
-    members: list[tuple[int | None, str, str | None]] = []  # user id, sub, name
-    notice, fetched_at, from_platform = None, None, False
-    if memberships and platform is not None:
-        try:
-            fetched = nrps.fetch_roster(platform, memberships, refresh=refresh)
-        except nrps.RosterUnavailable:
-            notice = (
-                "Your platform's class list couldn't be fetched just now, so this shows only the "
-                "learners who have opened PeerReady. Pupils who never started are missing."
-            )
-        else:
-            from_platform, fetched_at = True, fetched.fetched_at
-            by_sub = {sub: (user_id, name) for user_id, (sub, name) in known.items()}
-            for member in fetched.members:
-                if member.role is not Role.MENTOR or member.status == "Deleted":
-                    continue
-                user_id, stored_name = by_sub.pop(member.user_id, (None, None))
-                members.append((user_id, member.user_id, member.name or stored_name))
-            # Learners who launched but are no longer on the platform's list stay visible.
-            members.extend((user_id, sub, name) for sub, (user_id, name) in by_sub.items())
-    else:
-        notice = (
-            "Your platform didn't offer its class list (LTI Names and Roles) with this launch, so "
-            "this shows only the learners who have opened PeerReady."
-        )
-    if not from_platform:
-        members = [(user_id, sub, name) for user_id, (sub, name) in known.items()]
+    found = course_mentors(
+        session, context, platform=platform, memberships=memberships, refresh=refresh
+    )
+    members, notice, from_platform = found.members, found.notice, found.from_platform
+    fetched_at = found.fetched_at
     facts = _course_facts(session, context.id, now)
     default = course_audience(session, context) or DEFAULT_AUDIENCE
     rows = [
@@ -266,6 +243,56 @@ def roster(
     return Roster(
         tuple(shown), len(rows), programme, modules, quizzes, from_platform, notice, fetched_at
     )
+
+
+@dataclass(frozen=True)
+class CourseMentors:
+    """Who the course's mentors are: (user id or None, platform sub, name), and where from."""
+
+    members: list[tuple[int | None, str, str | None]]
+    from_platform: bool
+    notice: str | None
+    fetched_at: datetime | None = None
+
+
+def course_mentors(
+    session: Session,
+    context: Context,
+    *,
+    platform: Platform | None = None,
+    memberships: str | None = None,
+    refresh: bool = False,
+) -> CourseMentors:
+    """The course's mentors: the platform's class list (NRPS, cached) plus everyone who launched.
+
+    Pupils on the class list who never opened PeerReady have no user id. Without ``memberships``,
+    or when the platform fails, only the learners PeerReady knows are listed, with a notice.
+    """
+    known = _known_learners(session, context.id)
+    if not (memberships and platform is not None):
+        return CourseMentors(
+            [(user_id, sub, name) for user_id, (sub, name) in known.items()], False,
+            "Your platform didn't offer its class list (LTI Names and Roles) with this launch, so "
+            "this shows only the learners who have opened PeerReady.",
+        )
+    try:
+        fetched = nrps.fetch_roster(platform, memberships, refresh=refresh)
+    except nrps.RosterUnavailable:
+        return CourseMentors(
+            [(user_id, sub, name) for user_id, (sub, name) in known.items()], False,
+            "Your platform's class list couldn't be fetched just now, so this shows only the "
+            "learners who have opened PeerReady. Pupils who never started are missing.",
+        )
+    members: list[tuple[int | None, str, str | None]] = []
+    by_sub = {sub: (user_id, name) for user_id, (sub, name) in known.items()}
+    for member in fetched.members:
+        if member.role is not Role.MENTOR or member.status == "Deleted":
+            continue
+        user_id, stored_name = by_sub.pop(member.user_id, (None, None))
+        members.append((user_id, member.user_id, member.name or stored_name))
+    # Learners who launched but are no longer on the platform's list stay visible.
+    members.extend((user_id, sub, name) for sub, (user_id, name) in by_sub.items())
+    return CourseMentors(members, True, None, fetched.fetched_at)
 
 
 def _quizzes_of(programme: Programme | None) -> Iterable[Quiz]:

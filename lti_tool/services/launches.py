@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.access import Launch
 from lti_tool.extensions import Base
+from lti_tool.lti.roles import Role
 from lti_tool.lti.roles import is_school_admin
 from lti_tool.lti.roles import role_for
 from lti_tool.lti.tool_config import find_deployment
@@ -21,6 +22,7 @@ from lti_tool.models import Platform
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.models.types import utcnow
+from lti_tool.services import reminders
 from lti_tool.services.xapi.launch_statements import emit_launch
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -53,6 +55,8 @@ def record_launch(
     enrollment.role = role_for(lti_roles).value
     enrollment.lti_roles = lti_roles
     enrollment.last_launch_at = utcnow()
+    if enrollment.role == Role.MENTOR.value:  # only mentors hold certificates to remind about
+        reminders.keep_address(session, platform, user, claims)
 
     resource_link_id = link = None
     link_claim = claims.get(CLAIM + "resource_link")

@@ -184,7 +184,8 @@ def credential_claims(certification: Certification, platform: Platform) -> dict[
     """The OB 3.0 OpenBadgeCredential of a certificate, with its JWT registered claims."""
     issuer_id = external_url("verify.issuer", platform_id=platform.id)
     credential_id = f"urn:uuid:{certification.credential_uuid}"
-    valid_from, valid_until = as_utc(certification.earned_at), as_utc(certification.expires_at)
+    # A renewed certificate's credential, fetched again, ends when the renewal replaced it.
+    valid_from, valid_until = as_utc(certification.earned_at), ended_at(certification)
     status_url = external_url("verify.status_list", platform_id=platform.id)
     return {
         "@context": [VC2_CONTEXT, OB3_CONTEXT],

@@ -5,6 +5,10 @@ happened (see ``parse_report``). Whose progress it is comes from the session, ne
 Reports may repeat, overlap and arrive out of order: segments merge (``modules.progress``) and
 each event is stored once per ``(user, player_session, event id)``, so a retried post changes
 nothing. Completion is only ever granted here, on the server, and never taken back.
+
+A learner who completed a module may watch it again (``start_rewatch``), for a refresher: the
+first viewing's progress stays as it was, the re-watch is measured from zero in its own row, and
+completing it adds another ``ModuleCompletion`` (the history certification reads).
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ from sqlalchemy.orm import Session
 from lti_tool.classroom import grading as classroom_grading
 from lti_tool.models import CheckpointAnswer
 from lti_tool.models import Context
+from lti_tool.models import ModuleCompletion
 from lti_tool.models import ModuleProgress
+from lti_tool.models import ModuleRewatch
 from lti_tool.models import User
 from lti_tool.models import VideoEvent
+from lti_tool.models.progress import Coverage
 from lti_tool.models.types import utcnow
 from lti_tool.services import achievements
 from lti_tool.services.xapi import recording
@@ -35,6 +42,7 @@ from modules import progress as core
 from modules.checkpoints import Answer
 from modules.checkpoints import answer_checkpoint
 from modules.errors import InvalidProgress
+from modules.errors import ModuleError
 from modules.model import Module
 
 EVENT_TYPES = frozenset(
@@ -222,20 +230,64 @@ def progress_by_module(
     return {row.module_id: row for row in rows}
 
 
-def status_of(row: ModuleProgress | None, module: Module) -> Status:
-    """The learner's standing with ``module`` (all zeros before they start)."""
-    if row is None:
+def status_of(
+    row: ModuleProgress | None, module: Module, rewatch: ModuleRewatch | None = None
+) -> Status:
+    """The learner's standing with ``module`` (all zeros before they start).
+
+    During a re-watch the player works with the re-watch's own coverage, from zero.
+    """
+    viewing: Coverage | None = rewatch or row
+    if viewing is None or row is None:
         return Status(0.0, 0.0, 0.0, 0.0, 1.0, frozenset(), False)
-    limit = row.furthest if module.settings.prevent_skipping_ahead else None
+    limit = viewing.furthest if module.settings.prevent_skipping_ahead else None
     return Status(
-        seconds=row.covered_seconds,
-        share=row.share,
-        furthest=row.furthest,
-        resume=core.resume_position(row.last_position, module.duration_seconds, limit),
+        seconds=viewing.covered_seconds,
+        share=viewing.share,
+        furthest=viewing.furthest,
+        resume=core.resume_position(viewing.last_position, module.duration_seconds, limit),
         speed=row.playback_speed,
-        answered=frozenset(row.answered_checkpoints or ()),
-        complete=row.completed_at is not None,
+        answered=frozenset(viewing.answered_checkpoints or ()),
+        complete=viewing.completed_at is not None,
     )
+
+
+class NotCompletedYet(ModuleError):
+    """Watching again is for modules the learner has completed."""
+
+    message = "You can watch this video again once you have completed it."
+
+
+def open_rewatch(
+    session: Session, user_id: int, context_id: int, module_id: str
+) -> ModuleRewatch | None:
+    """The learner's unfinished re-watch of a module, if they started one."""
+    return session.scalars(
+        select(ModuleRewatch)
+        .filter_by(user_id=user_id, context_id=context_id, module_id=module_id, completed_at=None)
+        .order_by(ModuleRewatch.number.desc())
+    ).first()
+
+
+def start_rewatch(session: Session, user_id: int, context_id: int, module: Module) -> ModuleRewatch:
+    """Start watching a completed module again (an open re-watch is returned as it is)."""
+    row = _locked_row(session, user_id, context_id, module.id)
+    if row.completed_at is None:
+        raise NotCompletedYet()
+    rewatch = open_rewatch(session, user_id, context_id, module.id)
+    if rewatch is None:
+        numbers = select(ModuleCompletion.viewing).filter_by(
+            user_id=user_id, context_id=context_id, module_id=module.id
+        )
+        highest = max([1, *session.scalars(numbers)])
+        rewatch = ModuleRewatch(
+            user_id=user_id, context_id=context_id, module_id=module.id, number=highest + 1,
+            segments=[], answered_checkpoints=[], covered_seconds=0.0, share=0.0, furthest=0.0,
+            started_at=utcnow(),
+        )
+        session.add(rewatch)
+    session.commit()
+    return rewatch
 
 
 def record_report(
@@ -270,21 +322,53 @@ def record_report(
         row.playback_speed = speeds[-1]
     was_complete = row.completed_at is not None
     _complete_if_due(row, module)
+    rewatch = open_rewatch(session, user_id, context_id, module.id) if was_complete else None
+    if rewatch is not None:
+        _record_rewatch(rewatch, report.segments, positions, module)
     row.updated_at = utcnow()
-    _emit_statements(session, row, module, report.player_session, new_events, was_complete)
-    _check_certification_if_completed(session, row, was_complete, resource_link_id)
+    _emit_statements(session, row, module, report.player_session, new_events, was_complete, rewatch)
+    _count_completion(session, row, was_complete, rewatch, resource_link_id)
     session.commit()
-    return status_of(row, module)
+    return status_of(row, module, rewatch)
 
 
-def _check_certification_if_completed(
-    session: Session, row: ModuleProgress, was_complete: bool, resource_link_id: int | None
+def _record_rewatch(
+    rewatch: ModuleRewatch, segments: Iterable[Segment], positions: list[float], module: Module
 ) -> None:
+    """Measure a re-watch on its own: only what is played from now on counts."""
+    stored = core.segments_from_json(rewatch.segments or [])
+    coverage = core.measure(countable_segments(stored, segments, module), module.duration_seconds)
+    rewatch.segments = core.segments_to_json(coverage.segments)
+    rewatch.covered_seconds, rewatch.share = coverage.seconds, coverage.share
+    rewatch.furthest = coverage.furthest
+    if positions:
+        rewatch.last_position = min(positions[-1], module.duration_seconds)
+    _complete_if_due(rewatch, module)
+
+
+def _count_completion(
+    session: Session,
+    row: ModuleProgress,
+    was_complete: bool,
+    rewatch: ModuleRewatch | None,
+    resource_link_id: int | None,
+) -> None:
+    """Add to the completion history when a viewing finishes, then check certification."""
     if row.completed_at is not None and not was_complete:
+        viewing, completed_at = 1, row.completed_at
         classroom_grading.on_module_completed(session, row)
-        achievements.check_certification(
-            session, row.user_id, row.context_id, resource_link_id, row.completed_at
-        )
+    elif rewatch is not None and rewatch.completed_at is not None:
+        viewing, completed_at = rewatch.number, rewatch.completed_at
+    else:
+        return
+    session.add(ModuleCompletion(
+        user_id=row.user_id, context_id=row.context_id, module_id=row.module_id,
+        viewing=viewing, completed_at=completed_at,
+    ))
+    session.flush()
+    achievements.check_certification(
+        session, row.user_id, row.context_id, resource_link_id, completed_at
+    )
 
 
 def _emit_statements(
@@ -294,10 +378,14 @@ def _emit_statements(
     player_session: str,
     new_events: list[PlayerEvent],
     was_complete: bool,
+    rewatch: ModuleRewatch | None = None,
 ) -> None:
     """xAPI Video Profile statements for the new events, in the same transaction."""
     viewing = _viewing(session, row, module, player_session)
     played = [tuple(pair) for pair in row.segments or []]
+    measured: Coverage = row
+    if rewatch is not None:  # the re-watch is the viewing the statements describe
+        played, measured = [tuple(pair) for pair in rewatch.segments or []], rewatch
     ref = _statement_ref(row, module)
     for event in sorted(new_events, key=lambda e: e.occurred_at):
         statement = video_events.statement_for(
@@ -308,13 +396,14 @@ def _emit_statements(
             event.to_position,
             dict(event.detail or {}),
             played,
-            row.share,
+            measured.share,
         )
         if statement is not None:
             recording.emit(session, viewing.ctx, statement, ref=ref)
-    if row.completed_at is not None and not was_complete:
+    rewatched = rewatch is not None and rewatch.completed_at is not None
+    if (row.completed_at is not None and not was_complete) or rewatched:
         statement = video_events.completed(
-            viewing, row.last_position or 0.0, played, row.share, row.covered_seconds
+            viewing, measured.last_position or 0.0, played, measured.share, measured.covered_seconds
         )
         recording.emit(session, viewing.ctx, statement, ref=ref)
 
@@ -364,16 +453,18 @@ def answer(
             correct=result.correct,
         )
     )
-    answered = set(row.answered_checkpoints or ())
-    if result.checkpoint_id not in answered:
-        row.answered_checkpoints = sorted(answered | {result.checkpoint_id})
     was_complete = row.completed_at is not None
-    _complete_if_due(row, module)
+    rewatch = open_rewatch(session, user_id, context_id, module.id) if was_complete else None
+    viewing: Coverage = rewatch or row
+    answered = set(viewing.answered_checkpoints or ())
+    if result.checkpoint_id not in answered:
+        viewing.answered_checkpoints = sorted(answered | {result.checkpoint_id})
+    _complete_if_due(viewing, module)
     row.updated_at = utcnow()
     _emit_checkpoint_statement(session, row, module, result)
-    _check_certification_if_completed(session, row, was_complete, resource_link_id)
+    _count_completion(session, row, was_complete, rewatch, resource_link_id)
     session.commit()
-    return result, status_of(row, module)
+    return result, status_of(row, module, rewatch)
 
 
 def _latest_choice(
@@ -414,7 +505,7 @@ def _statement_ref(row: ModuleProgress, module: Module) -> str:
     return f"module:{row.user_id}:{row.context_id}:{module.id}"
 
 
-def _complete_if_due(row: ModuleProgress, module: Module) -> None:
+def _complete_if_due(row: Coverage, module: Module) -> None:
     if row.completed_at is None and core.is_complete(
         row.share,
         module.settings.completion_threshold,

@@ -31,6 +31,7 @@ from lti_tool.models import Certification
 from lti_tool.models import CertificationEvent
 from lti_tool.models import Context
 from lti_tool.models import Enrollment
+from lti_tool.models import ModuleCompletion
 from lti_tool.models import ModuleProgress
 from lti_tool.models import QuizAnswer
 from lti_tool.models import QuizAttempt
@@ -112,6 +113,11 @@ def seed_course(session: Session, context: Context, plan: SeedPlan, rng: random.
 
     progress_rows, events, completed = _viewing(context.id, active, modules, abilities, plan, rng, last_seen)
     _bulk(session, ModuleProgress, progress_rows)
+    _bulk(session, ModuleCompletion, [
+        {key: row[key] for key in ("user_id", "context_id", "module_id", "completed_at")}
+        | {"viewing": 1}
+        for row in progress_rows if row["completed_at"] is not None
+    ])
     _bulk(session, VideoEvent, events)
 
     attempts, answers, grades, passed = _quiz_activity(

@@ -10,6 +10,8 @@ from flask import url_for
 from flask.typing import ResponseReturnValue
 
 from lti_tool.extensions import db
+from lti_tool.models import Platform
+from lti_tool.services import reminders
 from lti_tool.services import school_settings
 from lti_tool.views.admin import bp
 from lti_tool.views.admin import requires_admin
@@ -31,7 +33,8 @@ def school_settings_page(platform_id: int) -> ResponseReturnValue:
                 "admin/settings.html",
                 platform=platform,
                 settings=school_settings.SETTINGS,
-                values=request.form.to_dict(),
+                values={**request.form.to_dict(), reminders.PASSWORD: ""},
+                secrets_saved=_secrets_saved(platform),
             ), 400
         flash("Settings saved.", "ok")
         return redirect(url_for("admin.school_settings_page", platform_id=platform_id), 303)
@@ -40,5 +43,13 @@ def school_settings_page(platform_id: int) -> ResponseReturnValue:
         for key, value in school_settings.current(platform).items()
     }
     return render_template(
-        "admin/settings.html", platform=platform, settings=school_settings.SETTINGS, values=values
+        "admin/settings.html", platform=platform, settings=school_settings.SETTINGS, values=values,
+        secrets_saved=_secrets_saved(platform),
     )
+
+
+def _secrets_saved(platform: Platform) -> dict[str, bool]:
+    return {
+        s.key: school_settings.has_secret(platform, s.key)
+        for s in school_settings.SETTINGS if s.kind == "secret"
+    }

@@ -74,8 +74,15 @@ def home() -> ResponseReturnValue:
 @bp.get("/start")
 @requires_role(Role.MENTOR)
 def start() -> ResponseReturnValue:
-    """Open what the launched link selects (a module, a quiz or a programme)."""
+    """Open what the launched link selects (a module, a quiz or a programme).
+
+    A link to one module or quiz skips the home page, so an expiry notice comes along with it.
+    """
     target = programmes.target_of(_resource_link())
+    if target is not None and target.kind in ("module", "quiz"):
+        mine = certification.for_mentor(db.session, g.user, g.context, utcnow())
+        for notice in certification.expiry_notices(mine):
+            flash(notice, "warn")
     if target is not None and target.kind == "module":
         programmes.module(target.id)  # ModuleNotFound: a page saying to check the link
         return redirect(url_for(".module", module_id=target.id), 303)
@@ -90,12 +97,24 @@ def module(module_id: str) -> ResponseReturnValue:
     """The player: video with captions on, the interactive transcript and checkpoints."""
     found = programmes.module(module_id)
     row = progress.find(db.session, g.user.id, g.context.id, module_id)
+    rewatch = progress.open_rewatch(db.session, g.user.id, g.context.id, module_id)
     if found.video.kind is not VideoKind.FILE:
         allow_embed(found.video.kind.value)
     return render_template(
-        "mentor/module.html", module=found, status=progress.status_of(row, found),
+        "mentor/module.html", module=found, status=progress.status_of(row, found, rewatch),
+        rewatch=rewatch, first_completed_at=row.completed_at if row else None,
         cues=programmes.transcript_cues(module_id), session_token_header=TOKEN_HEADER,
     )
+
+
+@bp.post("/modules/<module_id>/watch-again")
+@requires_role(Role.MENTOR)
+def watch_again(module_id: str) -> ResponseReturnValue:
+    """Start watching a completed module again; completing it counts again (for a refresher)."""
+    found = programmes.module(module_id)
+    progress.start_rewatch(db.session, g.user.id, g.context.id, found)
+    flash("Watching again: this viewing counts once you have watched enough of it again.", "ok")
+    return redirect(url_for(".module", module_id=module_id), 303)
 
 
 @bp.get("/programmes/<programme_id>/handbook.pdf")

@@ -19,8 +19,11 @@ from flask.typing import ResponseReturnValue
 from lti_tool.access import requires_role
 from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
+from lti_tool.models import Platform
 from lti_tool.models.types import utcnow
 from lti_tool.services import certification
+from lti_tool.services import dashboard
+from lti_tool.services import programmes
 from lti_tool.services.privacy import audit
 from lti_tool.views.trainer import bp
 
@@ -30,8 +33,20 @@ from lti_tool.views.trainer import bp
 def certification_overview() -> ResponseReturnValue:
     """Certified, expiring within 60/30/7 days, close, in training, expired and revoked."""
     now = utcnow()
-    board = certification.dashboard(db.session, g.context, now)
-    return render_template("trainer/certification.html", board=board, now=now, context=g.context)
+    mentors = dashboard.course_mentors(
+        db.session, g.context,
+        platform=db.session.get(Platform, g.launch.platform_id),
+        memberships=dashboard.memberships_url(g.launch.launch_id),
+        refresh=request.args.get("refresh") == "1",
+    )
+    board = certification.dashboard(
+        db.session, g.context, now, mentors.members,
+        dashboard.course_programme(db.session, g.context),
+    )
+    return render_template(
+        "trainer/certification.html", board=board, now=now, context=g.context, mentors=mentors,
+        titles={p.id: p.title for p in programmes.programmes()},
+    )
 
 
 @bp.get("/certification/learners/<int:user_id>")
@@ -43,10 +58,7 @@ def certification_learner(user_id: int) -> ResponseReturnValue:
                       platform_id=learner.platform_id, subject_user_id=learner.id, context_id=g.context.id)
     now = utcnow()
     board = certification.dashboard(db.session, g.context, now)
-    standings = [
-        s for group in (board.certified, board.close, board.in_training, board.expired, board.revoked)
-        for s in group if s.user.id == learner.id
-    ]
+    standings = [s for s in board.everyone if s.user is not None and s.user.id == learner.id]
     return render_template(
         "trainer/certification_learner.html",
         learner=learner,

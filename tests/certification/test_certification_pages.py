@@ -98,6 +98,27 @@ def test_mentor_cannot_download_someone_elses_certificate(
     assert client.get(f"/mentor/certificates/{cert.code}/credential.jwt").status_code == 404
 
 
+def test_the_next_launch_shows_the_expiry_whatever_the_link_opens(
+    client: FlaskClient, platform: TestPlatform, school: Platform, certify: Callable[..., certification.CheckResult]
+) -> None:
+    """A plain link opens the home page; a link to one module skips it, so a notice comes along."""
+    mentor = launched(client, platform)
+    cert = certify(mentor, at=utcnow() - timedelta(days=358)).certification  # about 7 days left
+    assert cert is not None
+    expires = f"{cert.expires_at:%-d %B %Y}"
+    home = platform.launch(client)
+    page = client.get(home.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert f"certificate runs out on <strong>{expires}</strong> (within 7 days)" in page
+
+    module = platform.launch(client, custom={"peerready_target": "module:secondary-boundaries"})
+    opened = client.get(module.headers["Location"], follow_redirects=True)
+    text = opened.get_data(as_text=True)
+    assert opened.request.path == "/mentor/modules/secondary-boundaries"
+    assert f"Becoming a peer mentor certificate runs out on {expires} (within 7 days)" in text
+    again = client.get("/mentor/modules/secondary-boundaries").get_data(as_text=True)
+    assert "runs out on" not in again  # once per launch, not on every page
+
+
 def test_mentor_home_warns_about_expiry_at_the_next_launch(
     client: FlaskClient, platform: TestPlatform, school: Platform, certify: Callable[..., certification.CheckResult]
 ) -> None:

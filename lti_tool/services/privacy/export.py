@@ -23,6 +23,7 @@ from lti_tool.models import Platform
 from lti_tool.models import User
 from lti_tool.models.types import as_utc
 from lti_tool.models.types import utcnow
+from lti_tool.services import reminders
 from lti_tool.services.privacy import records
 from lti_tool.services.privacy import rows
 from lti_tool.services.privacy.registry import REGISTRY
@@ -92,6 +93,10 @@ def export_person(session: Session, metadata: MetaData, person: User, course: Co
         Section(t.name, REGISTRY[t.name], rows.fetch(session, t, owned[t.name]))
         for t in metadata.sorted_tables if owned.get(t.name) and t.name in REGISTRY
     ]
+    for section in sections:  # the person gets their address back, not the ciphertext
+        if section.table == "reminder_address":
+            for row in section.rows:
+                row["email_encrypted"] = reminders.decrypt_address(row["email_encrypted"])
     if not shows_names:
         for section in sections:
             for row in section.rows:

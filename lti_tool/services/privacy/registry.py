@@ -124,6 +124,30 @@ REGISTRY: dict[str, TableInfo] = {
             "completed_at": "When the module was completed.", "updated_at": "Last change.",
         },
     ),
+    "module_completion": TableInfo(
+        "Module completions", "Each time a pupil completed a training video: the first time and "
+        "each time they watched it again for a refresher.",
+        "To count completed modules towards the certificate and its renewal.",
+        fields={
+            "id": _ID, "user_id": _USER, "context_id": _COURSE, "module_id": "Which module.",
+            "viewing": "Which viewing (1 the first, 2 the first re-watch, …).",
+            "completed_at": "When that viewing was completed.",
+        },
+    ),
+    "module_rewatch": TableInfo(
+        "Video re-watches",
+        "How much of a training video a pupil has watched again for a refresher.",
+        "To count a refresher video again at renewal without changing the first viewing's record.",
+        fields={
+            "id": _ID, "user_id": _USER, "context_id": _COURSE, "module_id": "Which module.",
+            "number": "Which viewing it is (2 for the first re-watch).",
+            "segments": "Which parts were watched again.", "covered_seconds": "How many seconds.",
+            "share": "The share watched again.", "furthest": "The furthest point reached.",
+            "last_position": "Where to resume.",
+            "answered_checkpoints": "Questions answered again.",
+            "started_at": "When the re-watch started.", "completed_at": "When it was completed.",
+        },
+    ),
     "video_event": TableInfo(
         "Video events", "Each play, pause, seek and caption change in a training video.",
         "To work out what was watched, and for trainers' anonymous drop-off charts.", (DATABASE, LRS),
@@ -213,6 +237,26 @@ REGISTRY: dict[str, TableInfo] = {
             "id": _ID, "user_id": _USER, "context_id": _COURSE, "programme_id": "Which programme.",
             "practised_from": "First day.", "practised_until": "Last day.", "note": "The trainer's note.",
             "recorded_by_id": "The trainer who recorded it.", "recorded_at": "When it was recorded.",
+        },
+    ),
+    "reminder_address": TableInfo(
+        "E-mail for certificate reminders", "A mentor's e-mail address, encrypted. Kept only when "
+        "the school turned on expiry reminders and its platform sends addresses.",
+        "To remind the mentor, 60, 30 and 7 days before, that their certificate runs out.",
+        (DATABASE, "the school's own outgoing mail server"),
+        fields={
+            "id": _ID, "user_id": _USER,
+            "email_encrypted": "The e-mail address from the latest launch, encrypted.",
+            "updated_at": "When the platform last sent it.",
+        },
+    ),
+    "expiry_reminder": TableInfo(
+        "Certificate reminders sent", "Which expiry reminders (60, 30 or 7 days) were e-mailed.",
+        "So each reminder is sent once.",
+        fields={
+            "id": _ID, "certification_id": "Which certificate.",
+            "days": "Which reminder: 60, 30 or 7 days before expiry.",
+            "sent_at": "When it was sent.",
         },
     ),
     "certification_check": TableInfo(
