@@ -27,8 +27,8 @@ from lti_tool.classroom import roster
 from lti_tool.extensions import db
 from lti_tool.models import ClassroomAttachment
 from lti_tool.models import ClassroomSubmission
-from lti_tool.models import CourseQuizSettings
 from lti_tool.models import Context
+from lti_tool.models import CourseQuizSettings
 from lti_tool.models import GoogleAccount
 from lti_tool.models import ModuleProgress
 from lti_tool.models import OutboxItem
@@ -40,7 +40,7 @@ from quizzes import engine
 from quizzes.model import Quiz
 from tests.support.fake_google import FakeGoogle
 from tests.support.http_server import running
-from tests.test_certification_journey import right_answer
+from tests.support.training import right_answer
 from tests.test_video_tracking import LISTENING
 from tests.test_video_tracking import report
 
