@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import random
+import re
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -16,10 +18,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
 
+from lti_tool.analytics.paths import build_path_tree
 from lti_tool.analytics.quiz_stats import AttemptScores
 from lti_tool.analytics.quiz_stats import ItemResult
 from lti_tool.analytics.quiz_stats import analyse_quiz
 from lti_tool.extensions import db
+from lti_tool.models import AuditEntry
 from lti_tool.models import Context
 from lti_tool.models import QuizAttempt
 from lti_tool.models import User
@@ -331,3 +335,60 @@ def test_seed_command_fills_the_demo_course(make_app: Any, app: Flask) -> None:
         found = dashboard.roster(db.session, demo, datetime.now(UTC))
         assert 0 < found.total <= 25 and "in-progress" in {r.status for r in found.rows}
         db.session.remove()
+
+
+# --- privacy audit ------------------------------------------------------------------------------
+
+
+def audit_rows() -> list[tuple[str, str, str, int | None, int | None]]:
+    return [(e.actor_kind, e.action, e.what, e.subject_user_id, e.context_id)
+            for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_roster_page_and_download_each_leave_one_audit_entry(client: FlaskClient, trainer: str) -> None:
+    get(client, trainer, "/trainer/dashboard")
+    get(client, trainer, "/trainer/dashboard/roster.csv?status=not-started")
+    teacher, where = user("teacher-1"), course()
+    assert audit_rows() == [
+        ("trainer", "view", "dashboard roster: 3 learners", None, where.id),
+        ("trainer", "export", "dashboard roster (CSV): 1 learner", None, where.id),
+    ]
+    assert {e.actor_user_id for e in db.session.scalars(select(AuditEntry))} == {teacher.id}
+
+
+def test_pages_of_course_figures_only_leave_no_audit_entry(client: FlaskClient, trainer: str) -> None:
+    for path in ("/trainer/dashboard/summary", "/trainer/dashboard/modules.csv",
+                 f"/trainer/dashboard/quizzes/{QUIZ}", f"/trainer/dashboard/quizzes/{QUIZ}/paths.csv",
+                 f"/trainer/dashboard/videos/{MODULE}", "/trainer/dashboard/roster.csv?active_since=2999-01-01"):
+        assert get(client, trainer, path).status_code == 200, path
+    assert audit_rows() == []  # no learner named: nothing to log
+
+
+def test_a_pupils_drill_down_from_the_roster_is_audited_with_the_pupil(client: FlaskClient, trainer: str) -> None:
+    page = get(client, trainer, "/trainer/dashboard").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Ada Able</a>', page)
+    assert link is not None
+    assert client.get(html.unescape(link.group(1))).status_code == 200
+    assert audit_rows()[-1][1:4] == ("view", "certification record", user("pupil-a").id)
+
+
+# --- scenario paths -----------------------------------------------------------------------------
+
+
+def test_scenario_paths_from_the_answers_match_the_routes_the_engine_recorded(
+    client: FlaskClient, trainer: str
+) -> None:
+    quiz = catalogue.quiz(QUIZ)
+    recorded: dict[str, list[list[str]]] = {s.id: [] for s in quiz.scenarios}
+    for attempt in db.session.scalars(select(QuizAttempt).filter_by(status="finished")):
+        walked: dict[str, list[str]] = {}
+        for step in AttemptState.from_json(attempt.state).path:
+            scenario_id, _, scene_id = step.partition("/")
+            walked.setdefault(scenario_id, []).append(scene_id)
+        for scenario_id, scenes in walked.items():
+            recorded[scenario_id].append(scenes)
+    analysis = dashboard.quiz_analysis(db.session, course(), quiz, "all")
+    assert {p.scenario_id: p.tree for p in analysis.paths} == {
+        s: build_path_tree(routes) for s, routes in recorded.items()
+    }
+    assert all(p.tree.count == 3 for p in analysis.paths)  # three finished attempts
