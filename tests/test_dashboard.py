@@ -31,9 +31,11 @@ from lti_tool.models import VideoEvent
 from lti_tool.services import attempts
 from lti_tool.services import catalogue
 from lti_tool.services import dashboard
+from lti_tool.services import dashboard_cache
 from lti_tool.services import keys
 from lti_tool.services import programmes
 from lti_tool.services import progress
+from lti_tool.store import get_store
 from quizzes import engine
 from quizzes.attempt import AttemptState
 from tests.analytics.test_nrps_roster import MEMBERS_PATH
@@ -392,3 +394,22 @@ def test_scenario_paths_from_the_answers_match_the_routes_the_engine_recorded(
         s: build_path_tree(routes) for s, routes in recorded.items()
     }
     assert all(p.tree.count == 3 for p in analysis.paths)  # three finished attempts
+
+
+def test_the_roster_is_cached_and_a_change_from_another_worker_is_seen_at_once(
+    make_app: Any, client: FlaskClient, trainer: str
+) -> None:
+    def status_of(name: str) -> str:
+        rows = rows_of(get(client, trainer, "/trainer/dashboard/roster.csv"))
+        return {r[0]: r[2] for r in rows}[name]
+
+    assert status_of("Cy Calm") == "Not started"
+    key = (f"dashboard:{course().id}:facts:{dashboard_cache.version(course().id)}"
+           f":{datetime.now(UTC):%Y%m%d%H}")
+    assert get_store().get(key) is not None  # the roster's facts are in the shared store
+    db.session.commit()  # end this worker's read (on SQLite it holds the write lock)
+    other = make_app()  # another worker: its own app and store object, the same database and store
+    with other.app_context():
+        watch("pupil-c", [[0, 40]])  # committed there: its after-commit hook bumps the version
+        db.session.remove()
+    assert status_of("Cy Calm") == "In progress"
