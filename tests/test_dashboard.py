@@ -404,8 +404,8 @@ def test_the_roster_is_cached_and_a_change_from_another_worker_is_seen_at_once(
         return {r[0]: r[2] for r in rows}[name]
 
     assert status_of("Cy Calm") == "Not started"
-    key = (f"dashboard:{course().id}:facts:{dashboard_cache.version(course().id)}"
-           f":{datetime.now(UTC):%Y%m%d%H}")
+    key = (f"dashboard:{course().id}:facts:{datetime.now(UTC):%Y%m%d%H}"
+           f":{dashboard_cache.version(course().id)}")
     assert get_store().get(key) is not None  # the roster's facts are in the shared store
     db.session.commit()  # end this worker's read (on SQLite it holds the write lock)
     other = make_app()  # another worker: its own app and store object, the same database and store

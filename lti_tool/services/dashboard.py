@@ -60,7 +60,6 @@ from lti_tool.models import User
 from lti_tool.models import VideoEvent
 from lti_tool.models.quiz import FINISHED
 from lti_tool.models.types import as_utc
-from lti_tool.store import get_store
 from lti_tool.services import catalogue
 from lti_tool.services import dashboard_cache
 from lti_tool.services import programmes
@@ -302,23 +301,15 @@ class _Facts:
     certificate: dict[int, tuple[str, datetime]] = field(default_factory=dict)
 
 
-FACTS_SECONDS = 600  # a bound on staleness should an invalidation ever be missed
-
-
 def _course_facts(session: Session, context_id: int, now: datetime) -> _Facts:
     """The course's facts from the shared store while its version stands, else from SQL.
 
     Certificates expire with time alone, so the cache key also holds the hour.
     """
-    store = get_store()
-    key = (f"dashboard:{context_id}:facts:{dashboard_cache.version(context_id)}"
-           f":{now:%Y%m%d%H}")
-    cached = store.get(key)
-    if cached is not None:
-        return _facts_from_json(cached)
-    facts = _query_facts(session, context_id, now)
-    store.set(key, _facts_to_json(facts), FACTS_SECONDS)
-    return facts
+    return _facts_from_json(dashboard_cache.cached(
+        session, context_id, f"facts:{now:%Y%m%d%H}",
+        lambda: _facts_to_json(_query_facts(session, context_id, now)),
+    ))
 
 
 def _facts_to_json(facts: _Facts) -> dict[str, Any]:
@@ -542,17 +533,16 @@ class QuizSummary:
 def module_summaries(
     session: Session, context: Context, modules: Sequence[Module], learners: int
 ) -> list[ModuleSummary]:
-    """Per module: viewers, completions and average share, grouped in SQL."""
-    found = {
-        module_id: (viewers, completed, share)
+    """Per module: viewers, completions and average share, grouped in SQL (cached per version)."""
+    found = dashboard_cache.cached(session, context.id, "modules", lambda: {
+        module_id: (viewers, completed, _float(share))
         for module_id, viewers, completed, share in session.execute(
             select(ModuleProgress.module_id, func.count(ModuleProgress.id),
                    func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.share))
-            .where(ModuleProgress.context_id == context.id,
-                   ModuleProgress.module_id.in_([m.id for m in modules]))
+            .where(ModuleProgress.context_id == context.id)
             .group_by(ModuleProgress.module_id)
         )
-    }
+    })
     return [
         ModuleSummary(m, found.get(m.id, (0, 0, None))[0], found.get(m.id, (0, 0, None))[1],
                       _float(found.get(m.id, (0, 0, None))[2]), learners)
@@ -561,29 +551,29 @@ def module_summaries(
 
 
 def quiz_summaries(session: Session, context: Context, quizzes: Sequence[Quiz]) -> list[QuizSummary]:
-    """Per quiz: finished attempts and mentors (SQL counts) and the gradebook's mean and passes."""
-    ids = [q.id for q in quizzes]
-    attempts = {
+    """Per quiz: finished attempts and mentors (SQL counts) and the gradebook's mean and passes.
+
+    Counted for every quiz of the course at once and cached per course version.
+    """
+    attempts = dashboard_cache.cached(session, context.id, "quiz-attempts", lambda: {
         quiz_id: (count, mentors)
         for quiz_id, count, mentors in session.execute(
             select(QuizAttempt.quiz_id, func.count(QuizAttempt.id),
                    func.count(func.distinct(QuizAttempt.user_id)))
-            .where(QuizAttempt.context_id == context.id, QuizAttempt.status == FINISHED,
-                   QuizAttempt.quiz_id.in_(ids))
+            .where(QuizAttempt.context_id == context.id, QuizAttempt.status == FINISHED)
             .group_by(QuizAttempt.quiz_id)
         )
-    }
-    grades = {
-        quiz_id: (count, mean, passed)
+    })
+    grades = dashboard_cache.cached(session, context.id, "quiz-grades", lambda: {
+        quiz_id: (count, _float(mean), passed)
         for quiz_id, count, mean, passed in session.execute(
             select(QuizGrade.quiz_id, func.count(QuizGrade.id),
                    func.avg(100 * QuizGrade.score_given / QuizGrade.score_maximum),
                    func.count(QuizGrade.id).filter(QuizGrade.passed.is_(True)))
-            .where(QuizGrade.context_id == context.id, QuizGrade.quiz_id.in_(ids),
-                   QuizGrade.score_maximum > 0)
+            .where(QuizGrade.context_id == context.id, QuizGrade.score_maximum > 0)
             .group_by(QuizGrade.quiz_id)
         )
-    }
+    })
     return [
         QuizSummary(q, *attempts.get(q.id, (0, 0)), grades.get(q.id, (0, None, 0))[0],
                     _float(grades.get(q.id, (0, None, 0))[1]), grades.get(q.id, (0, None, 0))[2])
@@ -693,7 +683,7 @@ def quiz_analysis(session: Session, context: Context, quiz: Quiz, selection: Sel
     The cache key holds the course, quiz, selection and the quiz's version in the course, which
     any change to an attempt at it replaces, so a newly finished attempt is counted at once.
     """
-    token = dashboard_cache.version(context.id, dashboard_cache.scope_of_quiz(quiz.id))
+    token = dashboard_cache.version(context.id, dashboard_cache.scope_of_quiz(quiz.id), session)
     key = ("quiz", context.id, quiz.id, selection, token)
     return analysis_cache.get_or_make(key, lambda: _analyse(session, context, quiz, selection))
 
@@ -895,7 +885,7 @@ class VideoAnalysis:
 
 def video_analysis(session: Session, context: Context, module: Module) -> VideoAnalysis:
     """The module's video statistics in this course, cached until progress or events change."""
-    token = dashboard_cache.version(context.id, dashboard_cache.scope_of_module(module.id))
+    token = dashboard_cache.version(context.id, dashboard_cache.scope_of_module(module.id), session)
     key = ("video", context.id, module.id, token)
     return analysis_cache.get_or_make(key, lambda: _analyse_video(session, context, module))
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
+from typing import TypeVar
+from typing import cast
 
 from flask import has_app_context
 from sqlalchemy import event
@@ -31,6 +34,9 @@ from lti_tool.store import get_store
 log = logging.getLogger(__name__)
 ROSTER = "roster"
 VERSION_SECONDS = 86_400  # an expired version only costs one recomputation
+VALUE_SECONDS = 600  # a bound on staleness should an invalidation ever be missed
+_SEEN = "peerready.dashboard_versions"
+_T = TypeVar("_T")
 _PENDING = "peerready.dashboard_changed"
 _WATCHED = (Enrollment, ModuleProgress, VideoEvent, QuizAttempt, QuizGrade, Certification)
 
@@ -43,15 +49,34 @@ def scope_of_module(module_id: str) -> str:
     return f"video:{module_id}"
 
 
-def version(context_id: int, scope: str = ROSTER) -> str:
-    """The current token of ``scope`` in the course, made on first use."""
-    store = get_store()
+def version(context_id: int, scope: str = ROSTER, session: Session | None = None) -> str:
+    """The current token of ``scope`` in the course, made on first use.
+
+    With ``session`` the token is remembered until its next commit, so one request asks the
+    store once however many cached figures it reads.
+    """
     key = _key(context_id, scope)
+    seen: dict[str, str] = session.info.setdefault(_SEEN, {}) if session is not None else {}
+    if key in seen:
+        return seen[key]
+    store = get_store()
     found = store.get(key)
     if found is None:
         store.add(key, uuid.uuid4().hex, VERSION_SECONDS)
         found = store.get(key)
-    return str(found)
+    seen[key] = str(found)
+    return seen[key]
+
+
+def cached(session: Session, context_id: int, name: str, make: Callable[[], _T]) -> _T:
+    """``make()`` (a JSON value) from the shared store while the course's version stands."""
+    store = get_store()
+    key = f"dashboard:{context_id}:{name}:{version(context_id, session=session)}"
+    found = store.get(key)
+    if found is None:
+        found = make()
+        store.set(key, found, VALUE_SECONDS)
+    return cast(_T, found)
 
 
 def course_changed(context_id: int, scopes: Iterable[str] = ()) -> None:
@@ -83,6 +108,7 @@ def _note_changes(session: Session, _context: Any, _instances: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _publish_changes(session: Session) -> None:
+    session.info.pop(_SEEN, None)
     pending: dict[int, set[str]] = session.info.pop(_PENDING, {})
     if not pending or not has_app_context():
         return
@@ -98,3 +124,4 @@ def _publish_changes(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_SEEN, None)
