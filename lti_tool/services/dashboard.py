@@ -534,15 +534,7 @@ def module_summaries(
     session: Session, context: Context, modules: Sequence[Module], learners: int
 ) -> list[ModuleSummary]:
     """Per module: viewers, completions and average share, grouped in SQL (cached per version)."""
-    found = dashboard_cache.cached(session, context.id, "modules", lambda: {
-        module_id: (viewers, completed, _float(share))
-        for module_id, viewers, completed, share in session.execute(
-            select(ModuleProgress.module_id, func.count(ModuleProgress.id),
-                   func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.share))
-            .where(ModuleProgress.context_id == context.id)
-            .group_by(ModuleProgress.module_id)
-        )
-    })
+    found = _course_counts(session, context.id)["modules"]
     return [
         ModuleSummary(m, found.get(m.id, (0, 0, None))[0], found.get(m.id, (0, 0, None))[1],
                       _float(found.get(m.id, (0, 0, None))[2]), learners)
@@ -551,34 +543,50 @@ def module_summaries(
 
 
 def quiz_summaries(session: Session, context: Context, quizzes: Sequence[Quiz]) -> list[QuizSummary]:
-    """Per quiz: finished attempts and mentors (SQL counts) and the gradebook's mean and passes.
-
-    Counted for every quiz of the course at once and cached per course version.
-    """
-    attempts = dashboard_cache.cached(session, context.id, "quiz-attempts", lambda: {
-        quiz_id: (count, mentors)
-        for quiz_id, count, mentors in session.execute(
-            select(QuizAttempt.quiz_id, func.count(QuizAttempt.id),
-                   func.count(func.distinct(QuizAttempt.user_id)))
-            .where(QuizAttempt.context_id == context.id, QuizAttempt.status == FINISHED)
-            .group_by(QuizAttempt.quiz_id)
-        )
-    })
-    grades = dashboard_cache.cached(session, context.id, "quiz-grades", lambda: {
-        quiz_id: (count, _float(mean), passed)
-        for quiz_id, count, mean, passed in session.execute(
-            select(QuizGrade.quiz_id, func.count(QuizGrade.id),
-                   func.avg(100 * QuizGrade.score_given / QuizGrade.score_maximum),
-                   func.count(QuizGrade.id).filter(QuizGrade.passed.is_(True)))
-            .where(QuizGrade.context_id == context.id, QuizGrade.score_maximum > 0)
-            .group_by(QuizGrade.quiz_id)
-        )
-    })
+    """Per quiz: finished attempts and mentors (SQL counts) and the gradebook's mean and passes."""
+    counts = _course_counts(session, context.id)
+    attempts, grades = counts["quiz_attempts"], counts["quiz_grades"]
     return [
         QuizSummary(q, *attempts.get(q.id, (0, 0)), grades.get(q.id, (0, None, 0))[0],
                     _float(grades.get(q.id, (0, None, 0))[1]), grades.get(q.id, (0, None, 0))[2])
         for q in quizzes
     ]
+
+
+def _course_counts(session: Session, context_id: int) -> dict[str, dict[str, Any]]:
+    """The overview's grouped counts for all of the course's modules and quizzes, cached."""
+    def count() -> dict[str, dict[str, Any]]:
+        modules = {
+            module_id: (viewers, completed, _float(share))
+            for module_id, viewers, completed, share in session.execute(
+                select(ModuleProgress.module_id, func.count(ModuleProgress.id),
+                       func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.share))
+                .where(ModuleProgress.context_id == context_id)
+                .group_by(ModuleProgress.module_id)
+            )
+        }
+        attempts = {
+            quiz_id: (finished, mentors)
+            for quiz_id, finished, mentors in session.execute(
+                select(QuizAttempt.quiz_id, func.count(QuizAttempt.id),
+                       func.count(func.distinct(QuizAttempt.user_id)))
+                .where(QuizAttempt.context_id == context_id, QuizAttempt.status == FINISHED)
+                .group_by(QuizAttempt.quiz_id)
+            )
+        }
+        grades = {
+            quiz_id: (graded, _float(mean), passed)
+            for quiz_id, graded, mean, passed in session.execute(
+                select(QuizGrade.quiz_id, func.count(QuizGrade.id),
+                       func.avg(100 * QuizGrade.score_given / QuizGrade.score_maximum),
+                       func.count(QuizGrade.id).filter(QuizGrade.passed.is_(True)))
+                .where(QuizGrade.context_id == context_id, QuizGrade.score_maximum > 0)
+                .group_by(QuizGrade.quiz_id)
+            )
+        }
+        return {"modules": modules, "quiz_attempts": attempts, "quiz_grades": grades}
+
+    return dashboard_cache.cached(session, context_id, "counts", count)
 
 
 def _float(value: Any) -> float | None:
