@@ -35,10 +35,10 @@ log = logging.getLogger(__name__)
 ROSTER = "roster"
 VERSION_SECONDS = 86_400  # an expired version only costs one recomputation
 VALUE_SECONDS = 600  # a bound on staleness should an invalidation ever be missed
-_SEEN = "peerready.dashboard_versions"
-_T = TypeVar("_T")
-_PENDING = "peerready.dashboard_changed"
 _WATCHED = (Enrollment, ModuleProgress, VideoEvent, QuizAttempt, QuizGrade, Certification)
+_PENDING = "peerready.dashboard_changed"  # session.info: courses changed, not yet committed
+_SEEN = "peerready.dashboard_versions"  # session.info: versions read since the last commit
+_T = TypeVar("_T")
 
 
 def scope_of_quiz(quiz_id: str) -> str:
