@@ -11,11 +11,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lti_tool.demo import class_list
 from lti_tool.demo import platform as demo
 from lti_tool.extensions import db
 from lti_tool.models import Context
 from lti_tool.models import Deployment
 from lti_tool.models import Platform
+from lti_tool.models import User
 from lti_tool.models.types import utcnow
 from lti_tool.services import seed
 from quizzes.model import AUDIENCES
@@ -37,6 +39,15 @@ def demo_course_command(learners: int, audience: str, seed_value: int | None, ba
     began = time.perf_counter()
     plan = seed.SeedPlan(learners=learners, audience=cast(Audience, audience), now=utcnow())
     report = seed.seed_course(db.session, context, plan, random.Random(seed_value))
+    # The demo platform's class list (its NRPS service) lists every seeded mentor, including
+    # those who never opened PeerReady, as a school's platform would.
+    class_list.enrol([
+        (sub, name) for sub, name in db.session.execute(
+            select(User.sub, User.display_name)
+            .where(User.platform_id == context.deployment.platform_id, User.sub.startswith("seed-"))
+            .order_by(User.id)
+        )
+    ])
     click.echo(
         f"Added {report.learners} mentors to '{context.title}' (course {context.id}): "
         f"{report.attempts} quiz attempts ({report.answers} answers), {report.progress_rows} "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import random
 import re
@@ -17,10 +18,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
 
+from lti_tool.analytics.paths import build_path_tree
 from lti_tool.analytics.quiz_stats import AttemptScores
 from lti_tool.analytics.quiz_stats import ItemResult
 from lti_tool.analytics.quiz_stats import analyse_quiz
 from lti_tool.extensions import db
+from lti_tool.models import AuditEntry
 from lti_tool.models import Context
 from lti_tool.models import QuizAttempt
 from lti_tool.models import User
@@ -29,9 +32,11 @@ from lti_tool.services import attempts
 from lti_tool.services import catalogue
 from lti_tool.services import certification
 from lti_tool.services import dashboard
+from lti_tool.services import dashboard_cache
 from lti_tool.services import keys
 from lti_tool.services import programmes
 from lti_tool.services import progress
+from lti_tool.store import get_store
 from quizzes import engine
 from quizzes.attempt import AttemptState
 from tests.analytics.test_nrps_roster import MEMBERS_PATH
@@ -377,3 +382,79 @@ def test_certification_overview_lists_every_mentor_from_the_class_list_and_launc
     assert states["Eve Early"] == "Certified, runs out within 30 days"
     assert "Dee Never (on the class list; hasn" in page
     assert "Class list from your platform" in page
+
+
+# --- privacy audit ------------------------------------------------------------------------------
+
+
+def audit_rows() -> list[tuple[str, str, str, int | None, int | None]]:
+    return [(e.actor_kind, e.action, e.what, e.subject_user_id, e.context_id)
+            for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_roster_page_and_download_each_leave_one_audit_entry(client: FlaskClient, trainer: str) -> None:
+    get(client, trainer, "/trainer/dashboard")
+    get(client, trainer, "/trainer/dashboard/roster.csv?status=not-started")
+    teacher, where = user("teacher-1"), course()
+    assert audit_rows() == [
+        ("trainer", "view", "dashboard roster: 3 learners", None, where.id),
+        ("trainer", "export", "dashboard roster (CSV): 1 learner", None, where.id),
+    ]
+    assert {e.actor_user_id for e in db.session.scalars(select(AuditEntry))} == {teacher.id}
+
+
+def test_pages_of_course_figures_only_leave_no_audit_entry(client: FlaskClient, trainer: str) -> None:
+    for path in ("/trainer/dashboard/summary", "/trainer/dashboard/modules.csv",
+                 f"/trainer/dashboard/quizzes/{QUIZ}", f"/trainer/dashboard/quizzes/{QUIZ}/paths.csv",
+                 f"/trainer/dashboard/videos/{MODULE}", "/trainer/dashboard/roster.csv?active_since=2999-01-01"):
+        assert get(client, trainer, path).status_code == 200, path
+    assert audit_rows() == []  # no learner named: nothing to log
+
+
+def test_a_pupils_drill_down_from_the_roster_is_audited_with_the_pupil(client: FlaskClient, trainer: str) -> None:
+    page = get(client, trainer, "/trainer/dashboard").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Ada Able</a>', page)
+    assert link is not None
+    assert client.get(html.unescape(link.group(1))).status_code == 200
+    assert audit_rows()[-1][1:4] == ("view", "certification record", user("pupil-a").id)
+
+
+# --- scenario paths -----------------------------------------------------------------------------
+
+
+def test_scenario_paths_from_the_answers_match_the_routes_the_engine_recorded(
+    client: FlaskClient, trainer: str
+) -> None:
+    quiz = catalogue.quiz(QUIZ)
+    recorded: dict[str, list[list[str]]] = {s.id: [] for s in quiz.scenarios}
+    for attempt in db.session.scalars(select(QuizAttempt).filter_by(status="finished")):
+        walked: dict[str, list[str]] = {}
+        for step in AttemptState.from_json(attempt.state).path:
+            scenario_id, _, scene_id = step.partition("/")
+            walked.setdefault(scenario_id, []).append(scene_id)
+        for scenario_id, scenes in walked.items():
+            recorded[scenario_id].append(scenes)
+    analysis = dashboard.quiz_analysis(db.session, course(), quiz, "all")
+    assert {p.scenario_id: p.tree for p in analysis.paths} == {
+        s: build_path_tree(routes) for s, routes in recorded.items()
+    }
+    assert all(p.tree.count == 3 for p in analysis.paths)  # three finished attempts
+
+
+def test_the_roster_is_cached_and_a_change_from_another_worker_is_seen_at_once(
+    make_app: Any, client: FlaskClient, trainer: str
+) -> None:
+    def status_of(name: str) -> str:
+        rows = rows_of(get(client, trainer, "/trainer/dashboard/roster.csv"))
+        return {r[0]: r[2] for r in rows}[name]
+
+    assert status_of("Cy Calm") == "Not started"
+    key = (f"dashboard:{course().id}:facts:{datetime.now(UTC):%Y%m%d%H}"
+           f":{dashboard_cache.version(course().id)}")
+    assert get_store().get(key) is not None  # the roster's facts are in the shared store
+    db.session.commit()  # end this worker's read (on SQLite it holds the write lock)
+    other = make_app()  # another worker: its own app and store object, the same database and store
+    with other.app_context():
+        watch("pupil-c", [[0, 40]])  # committed there: its after-commit hook bumps the version
+        db.session.remove()
+    assert status_of("Cy Calm") == "In progress"

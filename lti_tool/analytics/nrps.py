@@ -25,6 +25,7 @@ from pylti1p3.service_connector import ServiceConnector
 from requests.utils import parse_header_links
 
 from lti_tool.errors import PeerReadyError
+from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.lti.roles import role_for
 from lti_tool.lti.roles import short_name
@@ -109,9 +110,16 @@ def fetch_roster(
 
 
 def _fetch_members(platform: Platform, url: str) -> list[dict[str, Any]]:
+    platform_id = platform.id
     if not platform.auth_token_url:
-        raise RosterUnavailable(f"platform {platform.id} has no token URL")
-    connector = ServiceConnector(registration_for(platform), requests_session=_TimeoutSession())
+        raise RosterUnavailable(f"platform {platform_id} has no token URL")
+    registration = registration_for(platform)
+    registration.get_tool_private_key()  # read the tool's key now, not during the calls
+    # Hold no database transaction while waiting for the platform: on SQLite it holds the write
+    # lock (BEGIN IMMEDIATE), stalling every other request, and a platform served by this very
+    # process (the demo) could never answer. Nothing is pending here (the dashboard only reads).
+    db.session.commit()
+    connector = ServiceConnector(registration, requests_session=_TimeoutSession())
     members: list[dict[str, Any]] = []
     next_url: str | None = url
     pages = 0
@@ -127,19 +135,19 @@ def _fetch_members(platform: Platform, url: str) -> list[dict[str, Any]]:
                 case_insensitive_headers=True,
             )
         except LtiServiceException as error:
-            raise RosterUnavailable(f"platform {platform.id} refused NRPS: {error}") from error
+            raise RosterUnavailable(f"platform {platform_id} refused NRPS: {error}") from error
         except requests.RequestException as error:
-            raise RosterUnavailable(f"platform {platform.id} unreachable: {error}") from error
+            raise RosterUnavailable(f"platform {platform_id} unreachable: {error}") from error
         except (ValueError, KeyError) as error:  # not JSON, or a token response without a token
-            raise RosterUnavailable(f"platform {platform.id} sent nonsense: {error!r}") from error
-        members.extend(_members_of(response["body"], platform))
+            raise RosterUnavailable(f"platform {platform_id} sent nonsense: {error!r}") from error
+        members.extend(_members_of(response["body"], platform_id))
         next_url = _next_link(response["headers"].get("Link", ""), next_url)
     return members
 
 
-def _members_of(body: object, platform: Platform) -> list[dict[str, Any]]:
+def _members_of(body: object, platform_id: int) -> list[dict[str, Any]]:
     if not isinstance(body, dict) or not isinstance(body.get("members"), list):
-        raise RosterUnavailable(f"platform {platform.id}: a membership page without 'members'")
+        raise RosterUnavailable(f"platform {platform_id}: a membership page without 'members'")
     found = []
     for member in body["members"]:
         if not isinstance(member, dict) or not isinstance(member.get("user_id"), str):

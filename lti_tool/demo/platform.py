@@ -25,6 +25,7 @@ DEPLOYMENT_ID = "demo-deployment"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 ROLES = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
 INSTITUTION = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,11 @@ def ensure_registered(session: Session) -> Platform:
     return platform
 
 
+def subject(user: DemoUser) -> str:
+    """The user's LTI ``sub`` at the demo platform (launches and the class list agree)."""
+    return f"demo-{user.key}"
+
+
 def login_hint_for(user: DemoUser, resource: str) -> str:
     return f"{user.key}|{resource}"
 
@@ -134,7 +140,7 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
         "iss": issuer(),
         "aud": CLIENT_ID,
         "azp": CLIENT_ID,
-        "sub": f"demo-{user.key}",
+        "sub": subject(user),
         "iat": now,
         "exp": now + 60,
         "nonce": nonce,
@@ -157,6 +163,11 @@ def id_token(user: DemoUser, resource: str, nonce: str, custom: dict[str, str]) 
             "product_family_code": "peerready-demo",
         },
         CLAIM + "launch_presentation": {"document_target": "iframe", "locale": "en-GB"},
+        # The course's class list (LTI Names and Role Provisioning Services 2.0).
+        NRPS_CLAIM: {
+            "context_memberships_url": external_url("demo.memberships", course_id=COURSE["id"]),
+            "service_versions": ["2.0"],
+        },
     }
     if resource == "deep-link":
         claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"

@@ -16,6 +16,7 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from jwt import PyJWKSet
 
+from lti_tool.demo import class_list
 from lti_tool.demo import platform as demo
 from lti_tool.extensions import csrf
 from lti_tool.extensions import db
@@ -24,12 +25,15 @@ from lti_tool.store import get_store
 from lti_tool.urls import external_url
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 SCOPES = (
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
     "https://purl.imsglobal.org/spec/lti-ags/scope/score",
     "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+    NRPS_SCOPE,
 )
+MEMBERSHIP_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+PAGE_SIZE = 50  # members per page unless the tool asks for another ``limit``
 
 
 @bp.get("/")
@@ -125,6 +129,40 @@ def token() -> ResponseReturnValue:
     return jsonify(
         access_token=access_token, token_type="Bearer", expires_in=3600, scope=" ".join(scopes)
     )
+
+
+@bp.get("/courses/<course_id>/memberships")
+def memberships(course_id: str) -> ResponseReturnValue:
+    """NRPS 2.0: the course's members, paged as Moodle does (``limit``, ``from``, ``rel="next"``).
+
+    Needs a bearer token from ``/demo/token`` with the membership scope. ``role`` filters by a
+    role's short name or full URI.
+    """
+    if course_id != demo.COURSE["id"]:
+        abort(404)
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    granted = get_store().get(f"demo-token:{token}") if scheme == "Bearer" and token else None
+    if not granted or NRPS_SCOPE not in granted["scopes"]:
+        response = jsonify(error="invalid_token",
+                           error_description="a bearer token with the NRPS scope is needed")
+        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response, 401
+    limit = min(max(request.args.get("limit", PAGE_SIZE, type=int), 1), 1000)
+    start = max(request.args.get("from", 0, type=int), 0)
+    role = request.args.get("role", "").rpartition("#")[2]
+    everyone = [m for m in class_list.members() if not role or role in m["roles"]]
+    body = {
+        "id": request.url,
+        "context": {key: demo.COURSE[key] for key in ("id", "label", "title")},
+        "members": everyone[start:start + limit],
+    }
+    response = jsonify(body)
+    response.mimetype = MEMBERSHIP_MEDIA_TYPE
+    if start + limit < len(everyone):
+        query = {"limit": limit, "from": start + limit, **({"role": role} if role else {})}
+        following = external_url("demo.memberships", course_id=course_id) + "?" + urlencode(query)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @bp.post("/deep-link-return")

@@ -34,6 +34,7 @@ class Certification(db.Model):
     __table_args__ = (
         UniqueConstraint("platform_id", "status_index"),
         Index("ix_certification_learner", "user_id", "context_id", "programme_id"),
+        Index("ix_certification_course", "context_id", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

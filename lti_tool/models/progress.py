@@ -37,7 +37,12 @@ class ModuleProgress(Coverage, db.Model):
     """One learner's viewing of one module in one course: merged segments and completion."""
 
     __tablename__ = "module_progress"
-    __table_args__ = (UniqueConstraint("user_id", "context_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "context_id", "module_id"),
+        # The dashboard reads a course's rows; the school roll-up counts learners and
+        # completions per course from this index alone.
+        Index("ix_module_progress_course", "context_id", "user_id", "completed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -58,6 +63,7 @@ class VideoEvent(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "player_session", "event_id"),
         Index("ix_video_event_user_module", "user_id", "context_id", "module_id"),
+        Index("ix_video_event_course_module", "context_id", "module_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ from sqlalchemy import Boolean
 from sqlalchemy import DateTime
 from sqlalchemy import Float
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
@@ -33,12 +34,15 @@ class QuizAttempt(db.Model):
     """One learner's attempt at one quiz in one course; ``state`` is the engine's AttemptState."""
 
     # The number is unique per learner, course and quiz, so two racing starts make one attempt.
-    __table_args__ = (UniqueConstraint("user_id", "context_id", "quiz_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "context_id", "quiz_id", "number"),
+        # Trainers' pages look attempts up by course, quiz and status.
+        Index("ix_quiz_attempt_course_quiz", "context_id", "quiz_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The unique constraint below indexes user_id; trainers' pages look attempts up by course.
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"), index=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
     resource_link_id: Mapped[int | None] = mapped_column(
         ForeignKey("resource_link.id", ondelete="SET NULL")
     )
@@ -96,7 +100,10 @@ class QuizGrade(db.Model):
     Written by ``services.quiz_grades.on_attempt_finished``; the grade sender reads it.
     """
 
-    __table_args__ = (UniqueConstraint("user_id", "context_id", "quiz_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "context_id", "quiz_id"),
+        Index("ix_quiz_grade_course_quiz", "context_id", "quiz_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
@@ -43,7 +44,10 @@ class User(db.Model):
 class Enrollment(db.Model):
     """A user's role in one course, as of their latest launch."""
 
-    __table_args__ = (UniqueConstraint("user_id", "context_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "context_id"),
+        Index("ix_enrollment_course_role", "context_id", "role"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))

@@ -3,8 +3,10 @@
 Queries fetch only the columns each figure needs and aggregate in SQL where that scales; the
 statistics themselves come from the pure ``lti_tool.analytics`` package. Everything is scoped to
 one course (``context_id``), except ``school_rollup``, which is scoped to one platform.
-Quiz and video analyses are cached per process, keyed by the course, the item and a fingerprint
-of the data (row count and latest change), so a new attempt or report is seen at once.
+Caches are keyed by the course's data versions in the shared store (``dashboard_cache``): a
+new attempt, progress report, grade, certificate or launch on any worker gives the course (and
+the quiz or module) a new version, so it is seen at once. The roster's per-learner facts are
+cached in the shared store itself; quiz and video analyses in each worker's memory.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from lti_tool.models import VideoEvent
 from lti_tool.models.quiz import FINISHED
 from lti_tool.models.types import as_utc
 from lti_tool.services import catalogue
+from lti_tool.services import dashboard_cache
 from lti_tool.services import programmes
 from lti_tool.services.audience import DEFAULT_AUDIENCE
 from lti_tool.services.audience import course_audience
@@ -326,6 +329,41 @@ class _Facts:
 
 
 def _course_facts(session: Session, context_id: int, now: datetime) -> _Facts:
+    """The course's facts from the shared store while its version stands, else from SQL.
+
+    Certificates expire with time alone, so the cache key also holds the hour.
+    """
+    return _facts_from_json(dashboard_cache.cached(
+        session, context_id, f"facts:{now:%Y%m%d%H}",
+        lambda: _facts_to_json(_query_facts(session, context_id, now)),
+    ))
+
+
+def _facts_to_json(facts: _Facts) -> dict[str, Any]:
+    return {
+        "progress": {str(u): {m: list(v) for m, v in d.items()} for u, d in facts.progress.items()},
+        "grades": {str(u): {q: list(v) for q, v in d.items()} for u, d in facts.grades.items()},
+        "attempts": {str(u): d for u, d in facts.attempts.items()},
+        "audience": {str(u): a for u, a in facts.audience.items()},
+        "last": {str(u): at.isoformat() for u, at in facts.last.items()},
+        "certificate": {str(u): [s, at.isoformat()] for u, (s, at) in facts.certificate.items()},
+    }
+
+
+def _facts_from_json(data: dict[str, Any]) -> _Facts:
+    return _Facts(
+        progress={int(u): {m: (v[0], v[1]) for m, v in d.items()}
+                  for u, d in data["progress"].items()},
+        grades={int(u): {q: (v[0], v[1]) for q, v in d.items()} for u, d in data["grades"].items()},
+        attempts={int(u): d for u, d in data["attempts"].items()},
+        audience={int(u): a for u, a in data["audience"].items()},
+        last={int(u): datetime.fromisoformat(at) for u, at in data["last"].items()},
+        certificate={int(u): (c[0], datetime.fromisoformat(c[1]))
+                     for u, c in data["certificate"].items()},
+    )
+
+
+def _query_facts(session: Session, context_id: int, now: datetime) -> _Facts:
     facts = _Facts()
 
     def seen(user_id: int, at: datetime | None) -> None:
@@ -522,17 +560,8 @@ class QuizSummary:
 def module_summaries(
     session: Session, context: Context, modules: Sequence[Module], learners: int
 ) -> list[ModuleSummary]:
-    """Per module: viewers, completions and average share, grouped in SQL."""
-    found = {
-        module_id: (viewers, completed, share)
-        for module_id, viewers, completed, share in session.execute(
-            select(ModuleProgress.module_id, func.count(ModuleProgress.id),
-                   func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.share))
-            .where(ModuleProgress.context_id == context.id,
-                   ModuleProgress.module_id.in_([m.id for m in modules]))
-            .group_by(ModuleProgress.module_id)
-        )
-    }
+    """Per module: viewers, completions and average share, grouped in SQL (cached per version)."""
+    found = _course_counts(session, context.id)["modules"]
     return [
         ModuleSummary(m, found.get(m.id, (0, 0, None))[0], found.get(m.id, (0, 0, None))[1],
                       _float(found.get(m.id, (0, 0, None))[2]), learners)
@@ -542,33 +571,49 @@ def module_summaries(
 
 def quiz_summaries(session: Session, context: Context, quizzes: Sequence[Quiz]) -> list[QuizSummary]:
     """Per quiz: finished attempts and mentors (SQL counts) and the gradebook's mean and passes."""
-    ids = [q.id for q in quizzes]
-    attempts = {
-        quiz_id: (count, mentors)
-        for quiz_id, count, mentors in session.execute(
-            select(QuizAttempt.quiz_id, func.count(QuizAttempt.id),
-                   func.count(func.distinct(QuizAttempt.user_id)))
-            .where(QuizAttempt.context_id == context.id, QuizAttempt.status == FINISHED,
-                   QuizAttempt.quiz_id.in_(ids))
-            .group_by(QuizAttempt.quiz_id)
-        )
-    }
-    grades = {
-        quiz_id: (count, mean, passed)
-        for quiz_id, count, mean, passed in session.execute(
-            select(QuizGrade.quiz_id, func.count(QuizGrade.id),
-                   func.avg(100 * QuizGrade.score_given / QuizGrade.score_maximum),
-                   func.count(QuizGrade.id).filter(QuizGrade.passed.is_(True)))
-            .where(QuizGrade.context_id == context.id, QuizGrade.quiz_id.in_(ids),
-                   QuizGrade.score_maximum > 0)
-            .group_by(QuizGrade.quiz_id)
-        )
-    }
+    counts = _course_counts(session, context.id)
+    attempts, grades = counts["quiz_attempts"], counts["quiz_grades"]
     return [
         QuizSummary(q, *attempts.get(q.id, (0, 0)), grades.get(q.id, (0, None, 0))[0],
                     _float(grades.get(q.id, (0, None, 0))[1]), grades.get(q.id, (0, None, 0))[2])
         for q in quizzes
     ]
+
+
+def _course_counts(session: Session, context_id: int) -> dict[str, dict[str, Any]]:
+    """The overview's grouped counts for all of the course's modules and quizzes, cached."""
+    def count() -> dict[str, dict[str, Any]]:
+        modules = {
+            module_id: (viewers, completed, _float(share))
+            for module_id, viewers, completed, share in session.execute(
+                select(ModuleProgress.module_id, func.count(ModuleProgress.id),
+                       func.count(ModuleProgress.completed_at), func.avg(ModuleProgress.share))
+                .where(ModuleProgress.context_id == context_id)
+                .group_by(ModuleProgress.module_id)
+            )
+        }
+        attempts = {
+            quiz_id: (finished, mentors)
+            for quiz_id, finished, mentors in session.execute(
+                select(QuizAttempt.quiz_id, func.count(QuizAttempt.id),
+                       func.count(func.distinct(QuizAttempt.user_id)))
+                .where(QuizAttempt.context_id == context_id, QuizAttempt.status == FINISHED)
+                .group_by(QuizAttempt.quiz_id)
+            )
+        }
+        grades = {
+            quiz_id: (graded, _float(mean), passed)
+            for quiz_id, graded, mean, passed in session.execute(
+                select(QuizGrade.quiz_id, func.count(QuizGrade.id),
+                       func.avg(100 * QuizGrade.score_given / QuizGrade.score_maximum),
+                       func.count(QuizGrade.id).filter(QuizGrade.passed.is_(True)))
+                .where(QuizGrade.context_id == context_id, QuizGrade.score_maximum > 0)
+                .group_by(QuizGrade.quiz_id)
+            )
+        }
+        return {"modules": modules, "quiz_attempts": attempts, "quiz_grades": grades}
+
+    return dashboard_cache.cached(session, context_id, "counts", count)
 
 
 def _float(value: Any) -> float | None:
@@ -637,7 +682,7 @@ _T = TypeVar("_T")
 
 
 class _Cache:
-    """A small per-process LRU; keys carry a data fingerprint, so stale entries are never hit."""
+    """A small per-process LRU; keys carry a data version, so stale entries are never hit."""
 
     def __init__(self, size: int = 64) -> None:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
@@ -670,16 +715,11 @@ analysis_cache = _Cache()
 def quiz_analysis(session: Session, context: Context, quiz: Quiz, selection: Selection) -> QuizAnalysis:
     """Moodle's quiz statistics, the scenario paths and critical decisions, cached per data version.
 
-    The cache key holds the course, quiz, selection and the number and latest finish of the
-    course's finished attempts at the quiz, so a newly finished attempt is counted at once.
+    The cache key holds the course, quiz, selection and the quiz's version in the course, which
+    any change to an attempt at it replaces, so a newly finished attempt is counted at once.
     """
-    finished = (QuizAttempt.context_id == context.id, QuizAttempt.quiz_id == quiz.id,
-                QuizAttempt.status == FINISHED)
-    count, latest, top_id = session.execute(
-        select(func.count(QuizAttempt.id), func.max(QuizAttempt.finished_at), func.max(QuizAttempt.id))
-        .where(*finished)
-    ).one()
-    key = ("quiz", context.id, quiz.id, selection, count, str(latest), top_id)
+    token = dashboard_cache.version(context.id, dashboard_cache.scope_of_quiz(quiz.id), session)
+    key = ("quiz", context.id, quiz.id, selection, token)
     return analysis_cache.get_or_make(key, lambda: _analyse(session, context, quiz, selection))
 
 
@@ -700,6 +740,7 @@ def _analyse(session: Session, context: Context, quiz: Quiz, selection: Selectio
     maxima = _item_maxima(quiz)
     items: dict[int, dict[str, ItemResult]] = {i: {} for i in chosen_ids}
     decisions: list[DecisionAnswer] = []
+    routes = _Routes(quiz)
     for attempt_id, activity, scene, response, points, correct, critical in _answers(
         session, chosen_ids, context.id, quiz.id, everything=selection == "all"
     ):
@@ -710,6 +751,7 @@ def _analyse(session: Session, context: Context, quiz: Quiz, selection: Selectio
                                           tuple(response or ()), bool(correct))
         decisions.append(DecisionAnswer(attempt_id, activity, scene, tuple(response or ()),
                                         bool(correct), bool(critical)))
+        routes.add(attempt_id, activity, scene, response)
     scores = [
         AttemptScores(str(by_id[i].user_id), by_id[i].number, by_id[i].finished_at,
                       by_id[i].score or 0.0, by_id[i].max_score or 0.0, items[i])
@@ -720,7 +762,7 @@ def _analyse(session: Session, context: Context, quiz: Quiz, selection: Selectio
         quiz=quiz,
         selection=selection,
         report=report,
-        paths=_paths(session, quiz, chosen_ids),
+        paths=routes.trees(),
         critical=critical_error_rates(decisions),
         item_titles=_item_titles(quiz),
     )
@@ -751,23 +793,40 @@ def _chunks(ids: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
         yield ids[start:start + size]
 
 
-def _paths(session: Session, quiz: Quiz, attempt_ids: list[int]) -> tuple[ScenarioPaths, ...]:
-    if not quiz.scenarios:
-        return ()
-    routes: dict[str, list[list[str]]] = {s.id: [] for s in quiz.scenarios}
-    for chunk in _chunks(attempt_ids):
-        for (state,) in session.execute(select(QuizAttempt.state).where(QuizAttempt.id.in_(chunk))):
-            walked: dict[str, list[str]] = {}
-            for step in (state or {}).get("path", []):
-                scenario_id, _, scene_id = str(step).partition("/")
-                walked.setdefault(scenario_id, []).append(scene_id)
-            for scenario_id, scenes in walked.items():
-                if scenario_id in routes:
-                    routes[scenario_id].append(scenes)
-    return tuple(
-        ScenarioPaths(s.id, s.title.for_audience(quiz.audiences[0]), build_path_tree(routes[s.id]))
-        for s in quiz.scenarios
-    )
+class _Routes:
+    """Each attempt's route through each scenario, rebuilt from its ``quiz_answer`` rows.
+
+    The answered scenes, in order, are the route up to the last decision; the ending is where
+    the last answer's choice leads (from the scenario's content), as no answer is stored there.
+    """
+
+    def __init__(self, quiz: Quiz) -> None:
+        self._quiz = quiz
+        self._scenarios = {s.id: s for s in quiz.scenarios}
+        self._walked: dict[tuple[int, str], tuple[list[str], str]] = {}
+
+    def add(self, attempt_id: int, activity: str, scene: str | None, response: Any) -> None:
+        """Note one answer (rows come in the order they were given)."""
+        if scene is None or activity not in self._scenarios:
+            return
+        scenes, _ = self._walked.get((attempt_id, activity), ([], ""))
+        scenes.append(scene)
+        self._walked[(attempt_id, activity)] = (scenes, str((response or [""])[0]))
+
+    def trees(self) -> tuple[ScenarioPaths, ...]:
+        """One route tree per scenario of the quiz."""
+        routes: dict[str, list[list[str]]] = {s: [] for s in self._scenarios}
+        for (_, scenario_id), (scenes, last_choice) in self._walked.items():
+            try:
+                choice = self._scenarios[scenario_id].scene(scenes[-1]).choice(last_choice)
+            except KeyError:  # a scene since removed from the content: show the route so far
+                choice = None
+            routes[scenario_id].append([*scenes, choice.next] if choice else scenes)
+        audience = self._quiz.audiences[0]
+        return tuple(
+            ScenarioPaths(s.id, s.title.for_audience(audience), build_path_tree(routes[s.id]))
+            for s in self._quiz.scenarios
+        )
 
 
 def _item_maxima(quiz: Quiz) -> dict[str, float]:
@@ -861,15 +920,8 @@ class VideoAnalysis:
 
 def video_analysis(session: Session, context: Context, module: Module) -> VideoAnalysis:
     """The module's video statistics in this course, cached until progress or events change."""
-    where = (ModuleProgress.context_id == context.id, ModuleProgress.module_id == module.id)
-    progress_version = session.execute(
-        select(func.count(ModuleProgress.id), func.max(ModuleProgress.updated_at)).where(*where)
-    ).one()
-    events_version = session.execute(
-        select(func.count(VideoEvent.id), func.max(VideoEvent.id))
-        .where(VideoEvent.context_id == context.id, VideoEvent.module_id == module.id)
-    ).one()
-    key = ("video", context.id, module.id, tuple(map(str, progress_version)), tuple(events_version))
+    token = dashboard_cache.version(context.id, dashboard_cache.scope_of_module(module.id), session)
+    key = ("video", context.id, module.id, token)
     return analysis_cache.get_or_make(key, lambda: _analyse_video(session, context, module))
 
 
@@ -977,10 +1029,14 @@ def school_rollup(session: Session, platform_id: int, now: datetime) -> list[Cou
     learners = _counts(session, select(Enrollment.context_id, func.count(Enrollment.id))
                        .where(Enrollment.context_id.in_(ids), Enrollment.role == Role.MENTOR.value)
                        .group_by(Enrollment.context_id))
-    started = _counts(session, select(ModuleProgress.context_id, func.count(func.distinct(ModuleProgress.user_id)))
-                      .where(ModuleProgress.context_id.in_(ids)).group_by(ModuleProgress.context_id))
-    completed = _counts(session, select(ModuleProgress.context_id, func.count(ModuleProgress.completed_at))
-                        .where(ModuleProgress.context_id.in_(ids)).group_by(ModuleProgress.context_id))
+    # One pass over ix_module_progress_course (context_id, user_id, completed_at) for both.
+    started, completed = {}, {}
+    for context_id, learners_started, completions in session.execute(
+        select(ModuleProgress.context_id, func.count(func.distinct(ModuleProgress.user_id)),
+               func.count(ModuleProgress.completed_at))
+        .where(ModuleProgress.context_id.in_(ids)).group_by(ModuleProgress.context_id)
+    ):
+        started[context_id], completed[context_id] = int(learners_started), int(completions)
     certified = _counts(session, select(Certification.context_id, func.count(func.distinct(Certification.user_id)))
                         .where(Certification.context_id.in_(ids), Certification.revoked_at.is_(None),
                                Certification.superseded_at.is_(None), Certification.expires_at > now)

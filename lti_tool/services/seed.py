@@ -41,6 +41,7 @@ from lti_tool.models import VideoEvent
 from lti_tool.models.quiz import FINISHED
 from lti_tool.models.quiz import IN_PROGRESS
 from lti_tool.services import catalogue
+from lti_tool.services import dashboard_cache
 from lti_tool.services import programmes
 from lti_tool.services.certification import STATUS_LIST_SIZE
 from modules import progress as core
@@ -140,6 +141,7 @@ def seed_course(session: Session, context: Context, plan: SeedPlan, rng: random.
     certified = rng.sample(done, int(len(done) * plan.certify_share))
     _certify(session, context, programme, certified, last_seen, plan, rng)
     session.commit()
+    dashboard_cache.course_changed(context.id)  # Core inserts bypass the ORM change hook
     return SeedReport(len(user_ids), attempts, len(answers), len(progress_rows), len(events),
                       len(certified))
 

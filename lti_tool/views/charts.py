@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Bar:
-    """One horizontal bar: its label, value text and geometry in the chart's units."""
+    """One horizontal bar: its label, value text and geometry in the chart's units (``y``: top)."""
 
     label: str
     text: str
@@ -22,27 +22,32 @@ class Bar:
 
 @dataclass(frozen=True)
 class BarChart:
-    """Horizontal bars of 0..1 values, with room on the left for labels."""
+    """Horizontal bars of 0..1 values, each under its label.
+
+    Labels sit above their bars rather than beside them, so the chart stays narrow: on a
+    phone it scales down less and its text stays readable, and long labels need no cutting.
+    """
 
     bars: tuple[Bar, ...]
     height: float
-    label_width: float = 260.0
     plot_width: float = 380.0
-    bar_height: float = 22.0
+    bar_height: float = 18.0
+    row_height: float = 44.0  # a label line, then its bar
 
     @property
     def width(self) -> float:
-        return self.label_width + self.plot_width + 110.0  # room for "100% passed"
+        return self.plot_width + 110.0  # room for "100% passed"
 
 
 def bar_chart(items: Sequence[tuple[str, float, str]]) -> BarChart:
-    """Bars for ``(label, share 0..1, value text)``, one row of 32 units each."""
+    """Bars for ``(label, share 0..1, value text)``, one label-and-bar row each."""
     chart = BarChart((), 0.0)
     bars = tuple(
-        Bar(label, text, 8.0 + 32.0 * i, max(0.0, min(share, 1.0)) * chart.plot_width)
+        Bar(label, text, 20.0 + chart.row_height * i,
+            max(0.0, min(share, 1.0)) * chart.plot_width)
         for i, (label, share, text) in enumerate(items)
     )
-    return BarChart(bars, 16.0 + 32.0 * len(bars))
+    return BarChart(bars, chart.row_height * len(bars))
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,8 @@ class LineChart:
     marks: tuple[tuple[float, float, str], ...]  # x, width, label: shaded stretches
     left: float = 48.0
     top: float = 12.0
-    plot_width: float = 600.0
-    plot_height: float = 200.0
+    plot_width: float = 420.0  # narrow enough to stay legible when a phone scales it down
+    plot_height: float = 180.0
 
     @property
     def width(self) -> float:

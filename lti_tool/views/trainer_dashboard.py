@@ -32,6 +32,7 @@ from lti_tool.services import catalogue
 from lti_tool.services import dashboard
 from lti_tool.services import programmes
 from lti_tool.services.dashboard import Table
+from lti_tool.services.privacy import audit
 from lti_tool.views import charts
 from lti_tool.views.trainer import bp
 from modules.errors import ModuleNotFound
@@ -48,6 +49,7 @@ def dashboard_home() -> ResponseReturnValue:
     filters = _filters()
     found = _roster(filters)
     overview = _overview(found)
+    _audit_roster(found, "dashboard roster", audit.VIEW)
     return render_template(
         "trainer/dashboard.html", roster=found, filters=filters, **overview,
         statuses=dashboard.STATUS_NAMES, audiences=dashboard.AUDIENCE_NAMES,
@@ -63,7 +65,9 @@ def dashboard_home() -> ResponseReturnValue:
 @requires_role(Role.TRAINER)
 def dashboard_roster_csv() -> ResponseReturnValue:
     """The roster as filtered on the page, as CSV."""
-    return _csv(dashboard.roster_table(_roster(_filters())), g.context.label or "course")
+    found = _roster(_filters())
+    _audit_roster(found, "dashboard roster (CSV)", audit.EXPORT)
+    return _csv(dashboard.roster_table(found), g.context.label or "course")
 
 
 @bp.get("/dashboard/<any(status, modules, quizzes):name>.csv")
@@ -179,6 +183,18 @@ def _roster(filters: dashboard.RosterFilters) -> dashboard.Roster:
         platform=db.session.get(Platform, g.launch.platform_id),
         memberships=dashboard.memberships_url(g.launch.launch_id),
         refresh=request.args.get("refresh") == "1",
+    )
+
+
+def _audit_roster(found: dashboard.Roster, what: str, action: str) -> None:
+    """One audit entry for a page or download listing learners by name (none if it lists none)."""
+    if not found.rows:
+        return
+    shown = len(found.rows)
+    audit.record_course_view(
+        db.session, audit.Actor(audit.TRAINER, g.user.id),
+        f"{what}: {shown} learner{'s' if shown != 1 else ''}",
+        platform_id=g.launch.platform_id, context_id=g.context.id, action=action,
     )
 
 

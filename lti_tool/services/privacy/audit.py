@@ -54,6 +54,18 @@ def record_view(
     session.commit()
 
 
+def record_course_view(
+    session: Session, actor: Actor, what: str, *, platform_id: int, context_id: int,
+    action: str = VIEW,
+) -> None:
+    """Log that staff looked at (or exported) a list of a course's learners, and commit it now.
+
+    One entry per page or download, not one per learner listed: ``what`` says which list.
+    """
+    record(session, actor, action, what, platform_id=platform_id, context_id=context_id)
+    session.commit()
+
+
 def entries(session: Session, platform_id: int | None, limit: int = 500) -> list[AuditEntry]:
     """The newest entries of a school (``None``: the tool admin's own, school-less entries)."""
     query = select(AuditEntry).where(
