@@ -1,0 +1,53 @@
+"""The end of a launch's session: the pagehide beacon and the "Finish" button.
+
+The beacon (``session.presence``) only notes that the page is going away; the delivery worker's
+sweep records ``terminated`` if no PeerReady page opens soon after (see
+``services.xapi.launch_statements``). "Finish" records it at once and signs the learner out.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import g
+from flask import render_template
+from flask import request
+from flask import session
+from flask.typing import ResponseReturnValue
+
+from lti_tool.access import requires_role
+from lti_tool.errors import SessionExpired
+from lti_tool.extensions import csrf
+from lti_tool.extensions import db
+from lti_tool.lti.roles import Role
+from lti_tool.services.xapi import launch_statements
+from lti_tool.sessions import TOKEN_HEADER
+from lti_tool.sessions import TOKEN_PARAM
+
+bp = Blueprint("session", __name__, url_prefix="/session")
+
+
+@bp.post("/presence")
+@csrf.exempt  # sendBeacon can't send a CSRF token: the session token in the URL stands for it
+@requires_role(Role.MENTOR, Role.TRAINER)
+def presence() -> ResponseReturnValue:
+    """The page went away ("left", on pagehide) or came back from the browser's cache ("back").
+
+    204 either way: beacons read no answer.
+    """
+    if not (request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)):
+        raise SessionExpired("beacon without the session token")
+    if request.get_data(as_text=True).strip() == "back":
+        launch_statements.touch(db.session, g.launch.launch_id, is_page=True)
+    else:
+        launch_statements.mark_left(db.session, g.launch.launch_id)
+    return "", 204
+
+
+@bp.post("/finish")
+@requires_role(Role.MENTOR, Role.TRAINER)
+def finish() -> ResponseReturnValue:
+    """End the session now (CSRF-checked form): record ``terminated`` and sign out."""
+    launch_statements.finish(db.session, g.launch.launch_id)
+    session.clear()
+    g.pop("launch")  # the page below belongs to no launch: no Finish button, no beacon
+    return render_template("session/finished.html")
