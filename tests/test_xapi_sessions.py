@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -57,9 +58,10 @@ def session_row() -> LaunchSession:
     return db.session.scalars(select(LaunchSession)).one()
 
 
-def leave(client: FlaskClient, token: str, state: str = "left") -> None:
-    """What session.js's sendBeacon posts on pagehide: text/plain, the token in the URL."""
-    response = client.post(f"/session/presence?s={token}", data=state,
+def beacon(client: FlaskClient, token: str, state: str, at_ms: int | None = None) -> None:
+    """What session.js's sendBeacon posts: text/plain "<state> <browser ms>", token in the URL."""
+    at_ms = at_ms if at_ms is not None else int(time.time() * 1000)
+    response = client.post(f"/session/presence?s={token}", data=f"{state} {at_ms}",
                            content_type="text/plain;charset=UTF-8")
     assert response.status_code == 204
 
@@ -102,7 +104,7 @@ def test_beacon_without_the_session_token_is_refused(
     client: FlaskClient, platform: TestPlatform
 ) -> None:
     launched(client, platform)  # the cookie alone could be a forged cross-site post
-    assert client.post("/session/presence", data="left").status_code == 401
+    assert client.post("/session/presence", data="left 1").status_code == 401
     assert session_row().left_at is None
 
 
@@ -110,7 +112,7 @@ def test_closed_page_ends_the_session_after_the_grace_period_with_its_duration(
     client: FlaskClient, platform: TestPlatform
 ) -> None:
     token = launched(client, platform)
-    leave(client, token)
+    beacon(client, token, "left")
     row = session_row()
     assert row.left_at is not None
     assert close_sessions(db.session, utcnow() + GRACE / 2) == 0  # it may be a page change
@@ -122,18 +124,32 @@ def test_closed_page_ends_the_session_after_the_grace_period_with_its_duration(
     assert len(terminated()) == 1
 
 
-def test_moving_to_another_page_cancels_the_pending_end(
+def test_moving_to_another_page_cancels_the_pending_end_whatever_order_beacons_arrive(
     client: FlaskClient, platform: TestPlatform
 ) -> None:
     token = launched(client, platform)
-    leave(client, token)  # pagehide of the page being left...
+    beacon(client, token, "left", 1_000)  # pagehide of the page being left...
     assert client.get(f"/mentor/?s={token}").status_code == 200  # ...for another PeerReady page
     assert session_row().left_at is None
-    assert close_sessions(db.session, utcnow() + GRACE * 2) == 0
-    leave(client, token)
-    leave(client, token, "back")  # restored from the back-forward cache
+    beacon(client, token, "left", 2_000)  # the old page's beacon can land after the new page
+    beacon(client, token, "shown", 3_000)  # the new page's pageshow
     assert session_row().left_at is None
+    beacon(client, token, "shown", 5_000)  # and the two beacons can swap places
+    beacon(client, token, "left", 4_000)
+    assert session_row().left_at is None
+    assert close_sessions(db.session, utcnow() + GRACE * 2) == 0
     assert terminated() == []
+
+
+def test_presence_beacon_with_a_bad_body_is_refused_and_changes_nothing(
+    client: FlaskClient, platform: TestPlatform
+) -> None:
+    token = launched(client, platform)
+    for body in ("left", "gone 123", "left soon", "left " + "9" * 16, ""):
+        response = client.post(f"/session/presence?s={token}", data=body,
+                               content_type="text/plain")
+        assert response.status_code == 400, body
+    assert session_row().left_at is None and session_row().presence_ms is None
 
 
 def test_idle_session_ends_at_its_last_activity_and_later_pages_ask_for_a_new_launch(
@@ -159,7 +175,7 @@ def test_worker_sweeps_then_delivers_terminated_last_once_per_session_to_ralph(
     connect_school_lrs(app, ralph.url)
     token = launched(client, platform)
     mentor_answers(3)
-    leave(client, token)
+    beacon(client, token, "left")
     db.session.execute(LaunchSession.__table__.update().values(
         left_at=utcnow() - GRACE * 2))
     db.session.commit()

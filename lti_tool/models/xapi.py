@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy import BigInteger
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
@@ -92,4 +93,6 @@ class LaunchSession(db.Model):
     last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The page said it was being left (pagehide); cleared when another page opens.
     left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The browser's clock (ms) on the latest presence beacon: beacons may arrive out of order.
+    presence_ms: Mapped[int | None] = mapped_column(BigInteger)
     terminated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,15 +1,15 @@
-// Tell PeerReady when a page goes away, so the launch's session can be recorded as ended
-// (xAPI "terminated") once no other PeerReady page opens. Moving between PeerReady's pages
-// also fires pagehide: the server waits a little before ending the session, and the next
-// page cancels it. A page restored from the back-forward cache says it is back.
+// Tell PeerReady when a page is shown and when it goes away, so the launch's session can be
+// recorded as ended (xAPI "terminated") once no PeerReady page is open. Moving between
+// PeerReady's pages sends "left" from the old page and "shown" from the new one; the browser's
+// clock in each says which came last, whatever order they arrive in.
 (function () {
   "use strict";
   var url = document.body.dataset.sessionPresenceUrl;
   if (!url || !navigator.sendBeacon) { return; }
   function tell(state) {
     // text/plain is CORS-safelisted; the session token travels in the URL.
-    navigator.sendBeacon(url, new Blob([state], {type: "text/plain"}));
+    navigator.sendBeacon(url, new Blob([state + " " + Date.now()], {type: "text/plain"}));
   }
   window.addEventListener("pagehide", function () { tell("left"); });
-  window.addEventListener("pageshow", function (event) { if (event.persisted) { tell("back"); } });
+  window.addEventListener("pageshow", function () { tell("shown"); });
 })();

@@ -30,16 +30,18 @@ bp = Blueprint("session", __name__, url_prefix="/session")
 @csrf.exempt  # sendBeacon can't send a CSRF token: the session token in the URL stands for it
 @requires_role(Role.MENTOR, Role.TRAINER)
 def presence() -> ResponseReturnValue:
-    """The page went away ("left", on pagehide) or came back from the browser's cache ("back").
+    """A page was hidden for good ("left <ms>", pagehide) or shown ("shown <ms>", pageshow).
 
-    204 either way: beacons read no answer.
+    ``<ms>`` is the browser's clock. 204 for a beacon (it reads no answer); 400 for a body that
+    is neither.
     """
     if not (request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)):
         raise SessionExpired("beacon without the session token")
-    if request.get_data(as_text=True).strip() == "back":
-        launch_statements.touch(db.session, g.launch.launch_id, is_page=True)
-    else:
-        launch_statements.mark_left(db.session, g.launch.launch_id)
+    state, _, client_ms = request.get_data(as_text=True).strip().partition(" ")
+    if state not in ("left", "shown") or not client_ms.isdigit() or len(client_ms) > 15:
+        return "Send 'left <ms>' or 'shown <ms>'.", 400
+    launch_statements.record_presence(db.session, g.launch.launch_id, state == "left",
+                                      int(client_ms))
     return "", 204
 
 

@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_active_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('presence_ms', sa.BigInteger(), nullable=True),
     sa.Column('terminated_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['context_id'], ['context.id'], name=op.f('fk_launch_session_context_id_context'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['resource_link_id'], ['resource_link.id'], name=op.f('fk_launch_session_resource_link_id_resource_link'), ondelete='SET NULL'),

@@ -203,6 +203,7 @@ REGISTRY: dict[str, TableInfo] = {
             "context_id": _COURSE, "resource_link_id": "Which link in the course was opened.",
             "started_at": "When it started.", "last_active_at": "When it was last used.",
             "left_at": "When the page said it was being closed.",
+            "presence_ms": "The browser's clock on its latest page closed or open signal.",
             "terminated_at": "When the session was recorded as ended.",
         },
     ),

@@ -4,9 +4,10 @@ Each launch is a session (a ``LaunchSession`` row). It ends exactly once, with `
 and the session's duration in ``result.duration``, in one of three ways:
 
 - the learner presses "Finish" (``finish``): at once;
-- the page is closed: pagehide sends a beacon (``mark_left``), and because pagehide also fires
-  on every move between PeerReady's own pages, the sweep (``close_sessions``) ends the session
-  only when no page opened within ``XAPI_SESSION_LEAVE_GRACE_SECONDS`` after it;
+- the page is closed: pagehide sends a beacon (``record_presence``), and because pagehide also
+  fires on every move between PeerReady's own pages (whose pageshow then says "shown"), the
+  sweep (``close_sessions``) ends the session only when no page showed within
+  ``XAPI_SESSION_LEAVE_GRACE_SECONDS`` after it;
 - nothing at all happened for ``XAPI_SESSION_IDLE_SECONDS``: the sweep ends it, with the
   duration up to the last activity.
 
@@ -95,14 +96,19 @@ def touch(session: Session, launch_id: str, *, is_page: bool) -> bool:
     return ended is None
 
 
-def mark_left(session: Session, launch_id: str) -> None:
-    """The page is being closed or left (the pagehide beacon); the sweep may end the session."""
+def record_presence(session: Session, launch_id: str, is_left: bool, client_ms: int) -> None:
+    """A page was left (pagehide) or shown (pageshow), at ``client_ms`` on the browser's clock.
+
+    Moving between pages sends "left" from the old page and "shown" from the new one, and the
+    two beacons may arrive in either order: the browser's clock decides which came last.
+    """
     now = utcnow()
+    newer = or_(LaunchSession.presence_ms.is_(None), LaunchSession.presence_ms < client_ms)
     session.execute(
         update(LaunchSession)
         .where(LaunchSession.id == str(session_id_for(launch_id)),
-               LaunchSession.terminated_at.is_(None))
-        .values(left_at=now, last_active_at=now)
+               LaunchSession.terminated_at.is_(None), newer)
+        .values(left_at=now if is_left else None, presence_ms=client_ms, last_active_at=now)
         .execution_options(synchronize_session=False)
     )
     session.commit()
