@@ -66,7 +66,7 @@ def beacon(client: FlaskClient, token: str, state: str, at_ms: int | None = None
     assert response.status_code == 204
 
 
-def test_finish_records_one_valid_terminated_with_the_duration_and_signs_out(
+def test_finish_records_one_valid_terminated_with_the_duration_and_ends_the_pages(
     client: FlaskClient, platform: TestPlatform
 ) -> None:
     token = launched(client, platform)
@@ -87,6 +87,10 @@ def test_finish_records_one_valid_terminated_with_the_duration_and_signs_out(
     assert row.data["object"]["id"] == launched_row.data["object"]["id"]
     assert row.timestamp >= max(s.timestamp for s in db.session.scalars(select(StoredStatement)))
     assert client.get(f"/mentor/?s={token}").status_code == 401  # launch again to go on
+    last_report = client.post(  # the player's beacon as the page unloads still counts
+        f"/mentor/modules/secondary-listening-well/progress?s={token}",
+        json={"player_session": "p1", "segments": [[0, 5]], "events": []})
+    assert last_report.status_code == 200 and last_report.json["seconds"] == 5
     assert close_sessions(db.session, utcnow() + IDLE * 2) == 0
     assert len(terminated()) == 1
 

@@ -2,7 +2,7 @@
 
 The beacon (``session.presence``) only notes that the page is going away; the delivery worker's
 sweep records ``terminated`` if no PeerReady page opens soon after (see
-``services.xapi.launch_statements``). "Finish" records it at once and signs the learner out.
+``services.xapi.launch_statements``). "Finish" records it at once.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from flask import Blueprint
 from flask import g
 from flask import render_template
 from flask import request
-from flask import session
 from flask.typing import ResponseReturnValue
 
 from lti_tool.access import requires_role
@@ -48,8 +47,12 @@ def presence() -> ResponseReturnValue:
 @bp.post("/finish")
 @requires_role(Role.MENTOR, Role.TRAINER)
 def finish() -> ResponseReturnValue:
-    """End the session now (CSRF-checked form): record ``terminated`` and sign out."""
+    """End the session now (CSRF-checked form): record ``terminated``; pages now need a launch.
+
+    The server session itself stays a moment longer: the page being left still sends its last
+    beacons (the player's final progress report) as it unloads, after this request. Every page
+    asked for from now on says to open PeerReady again (``access.requires_role``).
+    """
     launch_statements.finish(db.session, g.launch.launch_id)
-    session.clear()
     g.pop("launch")  # the page below belongs to no launch: no Finish button, no beacon
     return render_template("session/finished.html")
