@@ -76,14 +76,15 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
             launch = current_launch()
             if launch.role not in roles:
                 raise NotAllowed()
+            # First: a touch that writes commits, and would expire rows loaded before it.
+            if not launch_statements.touch(
+                db.session, launch.launch_id, is_page=request.method == "GET"
+            ):
+                raise SessionExpired("the launch's session has ended (Finish, or idle)")
             user = db.session.get(User, launch.user_id)
             context = db.session.get(Context, launch.context_id)
             if user is None or context is None:  # erased since the launch
                 raise SessionExpired()
-            if not launch_statements.touch(
-                db.session, launch.launch_id, is_page=request.method == "GET"
-            ):
-                raise SessionExpired("the launch's xAPI session has ended")
             g.launch, g.user, g.context = launch, user, context
             g.enrollment = db.session.scalar(
                 db.select(Enrollment).filter_by(user_id=user.id, context_id=context.id)
