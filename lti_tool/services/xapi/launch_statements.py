@@ -67,33 +67,32 @@ def emit_launch(
 def touch(session: Session, launch_id: str, *, is_page: bool) -> bool:
     """Note activity in the launch's session; a page view also cancels a pending 'left'.
 
-    Cheap on purpose (runs on every request): one UPDATE that changes nothing unless the last
-    write is older than ``TOUCH_EVERY`` or the session was marked as left. Returns False when a
+    Cheap on purpose (runs on every request): one indexed read, and a write only when the last
+    one is older than ``TOUCH_EVERY`` or the session was marked as left. Returns False when a
     page is asked for in a session that has already ended (the learner must launch again).
     """
+    session_id = str(session_id_for(launch_id))
+    found = session.execute(
+        select(LaunchSession.terminated_at, LaunchSession.last_active_at, LaunchSession.left_at)
+        .where(LaunchSession.id == session_id)
+    ).first()
+    if found is None:  # launched before sessions were kept
+        return True
+    if found.terminated_at is not None:
+        return not is_page
     now = utcnow()
-    due = LaunchSession.last_active_at < now - TOUCH_EVERY
-    values: dict[str, object] = {"last_active_at": now}
-    if is_page:
-        due = or_(due, LaunchSession.left_at.is_not(None))
-        values["left_at"] = None
-    result = session.execute(
-        update(LaunchSession)
-        .where(LaunchSession.id == str(session_id_for(launch_id)),
-               LaunchSession.terminated_at.is_(None), due)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount:  # type: ignore[attr-defined]
+    if as_utc(found.last_active_at) < now - TOUCH_EVERY or (is_page and found.left_at):
+        values: dict[str, object] = {"last_active_at": now}
+        if is_page:
+            values["left_at"] = None
+        session.execute(
+            update(LaunchSession)
+            .where(LaunchSession.id == session_id, LaunchSession.terminated_at.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
-        return True
-    if not is_page:
-        return True
-    ended = session.scalar(
-        select(LaunchSession.terminated_at)
-        .where(LaunchSession.id == str(session_id_for(launch_id)))
-    )
-    return ended is None
+    return True
 
 
 def record_presence(session: Session, launch_id: str, is_left: bool, client_ms: int) -> None:
