@@ -46,6 +46,11 @@ OUTBOX_LEASE_SECONDS = 120  # a claim's lease: longer than the slowest send
 OUTBOX_BACKOFF_BASE_SECONDS = 5  # first retry after 2.5-5 s, doubling up to the cap
 OUTBOX_BACKOFF_CAP_SECONDS = 3600
 OUTBOX_IDLE_SECONDS = 2  # the worker's pause when nothing is due
+OUTBOX_CHORE_SECONDS = 60  # how often workers run their chores (ending idle xAPI sessions)
+# A launch's session ends (xAPI "terminated") this long after its last activity...
+XAPI_SESSION_IDLE_SECONDS = 1800
+# ...or this long after its page was closed, if no PeerReady page opened since.
+XAPI_SESSION_LEAVE_GRACE_SECONDS = 120
 # Deliver from a thread inside the web process; None: only on the embedded default (SQLite).
 # Production runs `flask xapi deliver` as its own process instead.
 OUTBOX_IN_PROCESS_WORKER = None

@@ -10,6 +10,7 @@ from typing import TypeVar
 from typing import cast
 
 from flask import g
+from flask import request
 from flask import session
 
 from lti_tool.errors import NotAllowed
@@ -19,6 +20,7 @@ from lti_tool.lti.roles import Role
 from lti_tool.models import Context
 from lti_tool.models import Enrollment
 from lti_tool.models import User
+from lti_tool.services.xapi import launch_statements
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,6 +76,11 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
             launch = current_launch()
             if launch.role not in roles:
                 raise NotAllowed()
+            # First: a touch that writes commits, and would expire rows loaded before it.
+            if not launch_statements.touch(
+                db.session, launch.launch_id, is_page=request.method == "GET"
+            ):
+                raise SessionExpired("the launch's session has ended (Finish, or idle)")
             user = db.session.get(User, launch.user_id)
             context = db.session.get(Context, launch.context_id)
             if user is None or context is None:  # erased since the launch

@@ -28,6 +28,7 @@ from lti_tool.services import outbox
 from lti_tool.services import platforms
 from lti_tool.services.platforms import RegistrationProblem
 from lti_tool.services.xapi import export
+from lti_tool.services.xapi import launch_statements
 from lti_tool.urls import external_url
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -35,7 +36,9 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 platform_cli = AppGroup("platform", help="Register learning platforms (Moodle, Canvas, …).")
 keys_cli = AppGroup("keys", help="The tool's RSA signing keys (published in its JWKS).")
 admin_cli = AppGroup("admin", help="The tool admin's sign-in.")
-xapi_cli = AppGroup("xapi", help="Deliver xAPI statements (and AGS scores); export the store.")
+xapi_cli = AppGroup(
+    "xapi", help="Deliver xAPI statements (and AGS scores), end idle sessions, export the store."
+)
 
 
 @contextmanager
@@ -194,6 +197,12 @@ def deliver_command(once: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     click.echo(f"Delivering (worker {worker.worker_id}); SIGTERM stops after the current pass.")
     worker.run()
+
+
+@xapi_cli.command("close-sessions")
+def close_sessions_command() -> None:
+    """End launch sessions left or idle too long: record their xAPI terminated (workers do too)."""
+    click.echo(f"ended {launch_statements.close_sessions(db.session)} session(s)")
 
 
 @xapi_cli.command("export")

@@ -39,10 +39,12 @@ EXEMPT = {
     "registration.finish": "dynamic registration: the platform's one-time registration_token",
     "mentor.record_progress": "the player's JSON: needs the session token in a header or the URL, "
                               "which a cross-site form cannot know",
+    "session.presence": "the pagehide beacon: needs the session token in the URL, which a "
+                        "cross-site form cannot know; it only marks the page as left",
 }
 # The role whose session could otherwise use each checked route.
 ROLE_FOR = {"mentor": "Learner", "trainer": "Instructor", "admin": "Administrator",
-            "classroom": "Instructor"}
+            "classroom": "Instructor", "session": "Learner"}
 
 
 def post_routes(app: Flask) -> list[str]:

@@ -20,19 +20,17 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import OutboxItem
-from lti_tool.models import Platform
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.models.outbox import DELIVERED
 from lti_tool.models.outbox import FAILED
 from lti_tool.models.outbox import PENDING
 from lti_tool.services import grades
-from lti_tool.services import keys
 from lti_tool.services import outbox
 from lti_tool.services.outbox import DeliverySettings
 from tests.support.platform import TestPlatform
 from tests.support.servers import AgsPlatform
-from tests.support.servers import serve
+from tests.support.servers import served_gradebook
 
 FAST = DeliverySettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.05)
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -41,14 +39,9 @@ AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 @pytest.fixture
 def gradebook(app: Flask, client: FlaskClient, platform: TestPlatform) -> Iterator[AgsPlatform]:
     """The platform's gradebook served for real; the launch points AGS at it."""
-    fake = AgsPlatform(keys.jwks(db.session), platform.client_id)
-    with serve(fake) as base:
-        fake.base = base
-        school = db.session.scalars(select(Platform)).one()
-        school.auth_token_url = base + "/token"
-        db.session.commit()
+    with served_gradebook(platform) as fake:
         platform.launch(client, **{AGS: {"scope": [grades.SCORE_SCOPE, grades.LINEITEM_SCOPE],
-                                         "lineitems": base + "/lineitems"}})
+                                         "lineitems": fake.base + "/lineitems"}})
         yield fake
 
 

@@ -26,10 +26,12 @@ from lti_tool.models.quiz import CourseQuizSettings
 from lti_tool.models.quiz import CourseSettings
 from lti_tool.models.quiz import QuizAnswer
 from lti_tool.models.quiz import QuizAttempt
+from lti_tool.models.quiz import QuizAttemptReset
 from lti_tool.models.quiz import QuizGrade
 from lti_tool.models.tool_key import ToolKey
 from lti_tool.models.user import Enrollment
 from lti_tool.models.user import User
+from lti_tool.models.xapi import LaunchSession
 from lti_tool.models.xapi import LrsEndpoint
 from lti_tool.models.xapi import StoredStatement
 from lti_tool.models.xapi import XapiRegistration
@@ -50,6 +52,7 @@ __all__ = [
     "ExpiryReminder",
     "GoogleAccount",
     "KeyValueEntry",
+    "LaunchSession",
     "LrsEndpoint",
     "ModuleCompletion",
     "ModuleProgress",
@@ -58,6 +61,7 @@ __all__ = [
     "Platform",
     "QuizAnswer",
     "QuizAttempt",
+    "QuizAttemptReset",
     "QuizGrade",
     "ReminderAddress",
     "ResourceLink",

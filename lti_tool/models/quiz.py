@@ -149,3 +149,27 @@ class CourseSettings(db.Model):
     )
     # "primary", "secondary" or "staff"; None: decided by the link, else "secondary".
     audience: Mapped[str | None] = mapped_column(String(16))
+
+
+class QuizAttemptReset(db.Model):
+    """A trainer's reset of a learner's attempts at a quiz: the audit record that outlives them.
+
+    The attempts themselves are deleted (they leave scoring and statistics, as Moodle's "delete
+    attempts" does); ``attempts`` keeps what each one was, for the record.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(
+        ForeignKey("context.id", ondelete="CASCADE"), index=True
+    )
+    quiz_id: Mapped[str] = mapped_column(String(64))
+    # SET NULL when either person is erased: the record then no longer says who it was.
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500))
+    # One entry per attempt: number, status, score, max_score, passed, started_at, finished_at.
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    voided_statements: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    learner: Mapped[User | None] = relationship(foreign_keys=[learner_id])

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON
+from sqlalchemy import BigInteger
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import Uuid
 from sqlalchemy.orm import Mapped
@@ -70,3 +72,27 @@ class XapiRegistration(db.Model):
     )
     registration: Mapped[Any] = mapped_column(Uuid(as_uuid=True), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LaunchSession(db.Model):
+    """One launch as a cmi5-style session: when it started, was last active, and ended.
+
+    ``terminated_at`` is set exactly once, in the transaction that records ``terminated``.
+    """
+
+    __tablename__ = "launch_session"
+    __table_args__ = (Index("ix_launch_session_open", "terminated_at", "last_active_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the cmi5 session id
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("context.id", ondelete="CASCADE"))
+    resource_link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("resource_link.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The page said it was being left (pagehide); cleared when another page opens.
+    left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The browser's clock (ms) on the latest presence beacon: beacons may arrive out of order.
+    presence_ms: Mapped[int | None] = mapped_column(BigInteger)
+    terminated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,4 @@
-"""Wire the outbox: its senders (xAPI to LRSs, AGS scores) and the in-process worker."""
+"""Wire the outbox: its senders (xAPI to LRSs, AGS scores), its chores, the in-process worker."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from flask import Flask
 from lti_tool.classroom import grading as classroom_grading
 from lti_tool.services import grades
 from lti_tool.services import outbox
+from lti_tool.services.xapi import launch_statements
 from lti_tool.services.xapi import lrs
 from lti_tool.services.xapi import recording
 
 
 def register_senders() -> None:
-    """Make the outbox deliver xAPI statements, AGS scores and Classroom grades."""
+    """Make the outbox deliver statements, AGS scores and Classroom grades; end idle sessions."""
     outbox.register_sender(recording.KIND, lrs.XapiSender())
     outbox.register_sender(grades.KIND, grades.AgsSender())
     outbox.register_sender(classroom_grading.KIND, classroom_grading.ClassroomGradeSender())
+    outbox.register_chore("xapi-sessions", launch_statements.close_sessions)
 
 
 def init_app(app: Flask) -> None:

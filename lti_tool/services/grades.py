@@ -53,13 +53,14 @@ def destination_for(platform_id: int) -> str:
 
 
 def queue_score(
-    session: Session, user: User, resource_link: ResourceLink, score_given: float,
+    session: Session, user: User, resource_link: ResourceLink, score_given: float | None,
     score_maximum: float, activity_progress: str, grading_progress: str, timestamp: datetime,
     *, tag: str | None = None, label: str | None = None,
 ) -> OutboxItem:
     """Queue a score for ``user`` on ``resource_link``'s line item; the caller commits.
 
-    ``timestamp`` must be timezone-aware; it is sent with microseconds.
+    ``timestamp`` must be timezone-aware; it is sent with microseconds. ``score_given`` None
+    sends no ``scoreGiven``: with gradingProgress ``NotReady`` that clears the gradebook's grade.
     """
     if not (resource_link.lineitem_url or resource_link.lineitems_url):
         raise GradePassbackError("this link's launch gave no AGS line item or line items URL")
@@ -70,6 +71,8 @@ def queue_score(
         "activityProgress": activity_progress, "gradingProgress": grading_progress,
         "timestamp": timestamp.isoformat(timespec="microseconds"),
     }
+    if score_given is None:
+        del score["scoreGiven"]
     payload = {
         "score": score, "resource_link_id": resource_link.id,
         "lti_resource_link_id": resource_link.lti_resource_link_id,
@@ -89,7 +92,7 @@ class GradeSync:
 
     user_id: int
     resource_link_id: int
-    score_given: float
+    score_given: float | None  # None: the grade is being cleared
     score_maximum: float
     attempts: int
     status: str
@@ -111,7 +114,7 @@ def pending_grade_syncs(session: Session, platform_id: int, context_id: int | No
         GradeSync(
             user_id=int(item.ref.removeprefix("user:")) if item.ref else 0,
             resource_link_id=item.payload["resource_link_id"],
-            score_given=item.payload["score"]["scoreGiven"],
+            score_given=item.payload["score"].get("scoreGiven"),
             score_maximum=item.payload["score"]["scoreMaximum"],
             attempts=item.attempts, status=item.status, last_error=item.last_error,
             queued_at=item.created_at,

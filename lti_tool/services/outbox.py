@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -95,6 +96,20 @@ _senders: dict[str, Sender] = {}
 def register_sender(kind: str, sender: Sender) -> None:
     """Make ``sender`` deliver items of ``kind``."""
     _senders[kind] = sender
+
+
+Chore = Callable[[Session], int]
+_chores: dict[str, Chore] = {}
+
+
+def register_chore(name: str, chore: Chore) -> None:
+    """Have workers run ``chore`` (which may add outbox items) every ``OUTBOX_CHORE_SECONDS``."""
+    _chores[name] = chore
+
+
+def run_chores(session: Session) -> dict[str, int]:
+    """Run every registered chore once; what each one did (e.g. sessions closed)."""
+    return {name: chore(session) for name, chore in _chores.items()}
 
 
 def enqueue(
@@ -373,6 +388,8 @@ class DeliveryWorker:
             app.config.get("OUTBOX_IDLE_SECONDS", 2)
         )
         self.worker_id = uuid.uuid4().hex
+        self.chore_seconds = float(app.config.get("OUTBOX_CHORE_SECONDS", 60))
+        self._chores_due = 0.0  # time.monotonic() of the next chores run
         self._stopping = threading.Event()
 
     def stop(self) -> None:
@@ -383,8 +400,12 @@ class DeliveryWorker:
         return self._stopping.is_set()
 
     def run_once(self) -> DeliveryReport:
+        """Run the chores if they are due (their items go out in this pass), then deliver."""
         with self.app.app_context():
             try:
+                if time.monotonic() >= self._chores_due:
+                    self._chores_due = time.monotonic() + self.chore_seconds
+                    run_chores(db.session)
                 return deliver_due(db.session, self.settings, self.worker_id)
             finally:
                 db.session.remove()

@@ -17,6 +17,8 @@ from quizzes.engine import Result
 
 ACTIVITY_COMPLETED = "Completed"
 FULLY_GRADED = "FullyGraded"
+ACTIVITY_INITIALIZED = "Initialized"
+NOT_READY = "NotReady"
 
 
 def on_attempt_finished(session: Session, attempt: QuizAttempt, graded_result: Result) -> QuizGrade:
@@ -60,3 +62,27 @@ def on_attempt_finished(session: Session, attempt: QuizAttempt, graded_result: R
         session, attempt.user_id, attempt.context_id, attempt.quiz_id, scaled
     )
     return grade
+
+
+def clear(session: Session, user_id: int, context_id: int, quiz_id: str) -> bool:
+    """Forget the quiz's grade (no attempts left) and clear it in the gradebook; True if it was.
+
+    AGS has no delete: a score without ``scoreGiven``, activityProgress ``Initialized`` and
+    gradingProgress ``NotReady`` tells the platform there is no grade (Moodle then empties the
+    cell). The caller commits.
+    """
+    grade = session.scalars(
+        select(QuizGrade).filter_by(user_id=user_id, context_id=context_id, quiz_id=quiz_id)
+    ).first()
+    if grade is None:
+        return False
+    link = session.get(ResourceLink, grade.resource_link_id) if grade.resource_link_id else None
+    session.delete(grade)
+    if link is not None and programmes.grades_item(link, "quiz", quiz_id):
+        user = session.get(User, user_id)
+        assert user is not None
+        grades.queue_score(
+            session, user, link, None, grade.score_maximum, ACTIVITY_INITIALIZED, NOT_READY,
+            utcnow(), tag=f"quiz:{quiz_id}",
+        )
+    return True

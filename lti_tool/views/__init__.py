@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.views import mentor_quiz  # noqa: F401  (adds the quiz pages to mentor.bp)
     from lti_tool.views import privacy
     from lti_tool.views import registration
+    from lti_tool.views import session_end
     from lti_tool.views import trainer
     from lti_tool.views import trainer_certification  # noqa: F401  (adds routes to trainer.bp)
     from lti_tool.views import trainer_dashboard  # noqa: F401  (adds the dashboard to trainer.bp)
@@ -28,7 +29,7 @@ def register_blueprints(app: Flask) -> None:
     from lti_tool.views import verify
 
     for blueprint in (lti.bp, registration.bp, mentor.bp, trainer.bp, admin.bp, verify.bp,
-                      privacy.bp):
+                      privacy.bp, session_end.bp):
         app.register_blueprint(blueprint)
     if app.config.get("DEMO_PLATFORM") and is_development(app):
         from lti_tool.demo import views as demo

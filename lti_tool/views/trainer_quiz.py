@@ -1,7 +1,8 @@
-"""Trainers' quiz pages: the course's quiz settings, who the quizzes are worded for, previews.
+"""Trainers' quiz pages: settings, who the quizzes are worded for, previews, attempt resets.
 
 These routes join the ``trainer`` blueprint (``trainer.quizzes``, ``trainer.quiz_settings``,
-``trainer.course_audience``, ``trainer.quiz_preview``). Previews record nothing.
+``trainer.course_audience``, ``trainer.quiz_preview``, ``trainer.quiz_attempts``,
+``trainer.reset_attempts``). Previews record nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from lti_tool.access import requires_role
 from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
+from lti_tool.services import attempt_resets
 from lti_tool.services import catalogue
 from lti_tool.services.audience import DEFAULT_AUDIENCE
 from lti_tool.services.audience import course_audience
@@ -163,3 +165,50 @@ def quiz_preview(quiz_id: str) -> ResponseReturnValue:
         audience_names=AUDIENCE_NAMES,
         quiz_map=quiz_map(quiz, cast(Audience, audience)),
     )
+
+
+@bp.get("/quizzes/<quiz_id>/attempts")
+@requires_role(Role.TRAINER)
+def quiz_attempts(quiz_id: str) -> ResponseReturnValue:
+    """Everyone's attempts at a quiz in this course, with a reset link, and past resets."""
+    quiz = catalogue.quiz(quiz_id)
+    return render_template(
+        "trainer/quiz_attempts.html",
+        quiz=quiz,
+        learners=attempt_resets.attempts_by_learner(db.session, g.context, quiz_id),
+        history=attempt_resets.history(db.session, g.context, quiz_id),
+    )
+
+
+@bp.route("/quizzes/<quiz_id>/attempts/<int:user_id>/reset", methods=["GET", "POST"])
+@requires_role(Role.TRAINER)
+def reset_attempts(quiz_id: str, user_id: int) -> ResponseReturnValue:
+    """Confirm, then reset a learner's chosen attempts (with a reason; CSRF-checked)."""
+    quiz = catalogue.quiz(quiz_id)
+    entry = attempt_resets.learner_attempts(db.session, g.context, quiz_id, user_id)
+    problem = None
+    chosen = {a.id for a in entry.attempts}
+    reason = ""
+    if request.method == "POST":  # Flask-WTF's CSRFProtect has checked the token already
+        chosen = {int(i) for i in request.form.getlist("attempt") if i.isdigit()}
+        reason = request.form.get("reason", "")
+        try:
+            done = attempt_resets.reset_attempts(
+                db.session, g.context, g.user, quiz_id, user_id, sorted(chosen), reason
+            )
+        except attempt_resets.ResetProblem as error:
+            problem = str(error)
+        else:
+            count = len(done.record.attempts)
+            grade = ("The gradebook will get the grade worked out again from the attempts left."
+                     if done.regraded else "The grade is being cleared in the gradebook."
+                     if done.cleared else "There was no grade to change.")
+            flash(f"Reset {count} attempt{'s' if count != 1 else ''}; "
+                  f"{done.record.voided_statements} learning records withdrawn. {grade} "
+                  "The learner can start the quiz again.", "ok")
+            return redirect(url_for("trainer.quiz_attempts", quiz_id=quiz_id), 303)
+    page = render_template(
+        "trainer/quiz_reset.html", quiz=quiz, entry=entry, chosen=chosen, reason=reason,
+        problem=problem, max_reason=attempt_resets.MAX_REASON,
+    )
+    return page, 400 if problem else 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -50,10 +51,14 @@ class FakeServer:
 
 
 @contextmanager
-def running(app: App) -> Iterator[App]:
-    """Serve a WSGI app on a free 127.0.0.1 port in a thread; sets ``app.base_url``."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.base_url = f"http://127.0.0.1:{server.server_port}"
+def running(app: App, ssl_context: ssl.SSLContext | None = None) -> Iterator[App]:
+    """Serve a WSGI app on a free 127.0.0.1 port in a thread; sets ``app.base_url``.
+
+    With ``ssl_context`` it serves HTTPS (see ``tests.support.tls``).
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
+    scheme = "https" if ssl_context else "http"
+    app.base_url = f"{scheme}://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

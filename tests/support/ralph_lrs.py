@@ -38,10 +38,11 @@ def free_port() -> int:
 
 
 class RalphLrs:
-    """A Ralph LRS subprocess with Basic auth (``USERNAME``/``PASSWORD``)."""
+    """A Ralph LRS subprocess with Basic auth (``USERNAME``/``PASSWORD``), and more if asked."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, env: dict[str, str] | None = None) -> None:
         self.directory = directory
+        self.extra_env = env or {}  # more RALPH_* settings, e.g. OIDC auth
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/xAPI/"
         self.process: subprocess.Popen[bytes] | None = None
@@ -61,6 +62,7 @@ class RalphLrs:
             "RALPH_RUNSERVER_BACKEND": "fs",
             "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(self.directory),
             "RALPH_RUNSERVER_MAX_SEARCH_HITS_COUNT": "1000",
+            **self.extra_env,
         }
         with (self.directory / "server.log").open("ab") as log:
             self.process = subprocess.Popen(

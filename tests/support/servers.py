@@ -6,6 +6,7 @@ what arrived and switch failures on and off.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections import Counter
@@ -22,9 +23,9 @@ from tests.support.http_server import running
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve a WSGI app on a free 127.0.0.1 port; yield its base URL."""
-    with running(app) as served:
+def serve(app: Any, ssl_context: ssl.SSLContext | None = None) -> Iterator[str]:
+    """Serve a WSGI app on a free 127.0.0.1 port (HTTPS with ``ssl_context``); yield its URL."""
+    with running(app, ssl_context) as served:
         yield served.base_url
 
 
@@ -118,3 +119,21 @@ def _json(data: Any) -> Response:
     import json
 
     return Response(json.dumps(data), 200, content_type="application/json")
+
+
+@contextmanager
+def served_gradebook(platform: Any) -> Iterator[AgsPlatform]:
+    """The registered platform's gradebook (``AgsPlatform``), served; its token URL points here."""
+    from sqlalchemy import select
+
+    from lti_tool.extensions import db
+    from lti_tool.models import Platform
+    from lti_tool.services import keys
+
+    fake = AgsPlatform(keys.jwks(db.session), platform.client_id)
+    with serve(fake) as base:
+        fake.base = base
+        school = db.session.scalars(select(Platform)).one()
+        school.auth_token_url = base + "/token"
+        db.session.commit()
+        yield fake

@@ -204,6 +204,33 @@ REGISTRY: dict[str, TableInfo] = {
             "passed": "Whether it passed.", "timestamp": "When the grade was set.",
         },
     ),
+    "quiz_attempt_reset": TableInfo(
+        "Quiz attempt resets", "When a trainer deleted a pupil's quiz attempts: who, why, and "
+        "what the attempts scored.",
+        "So the school can see why a pupil's attempts and grade changed.",
+        owned_by=("learner_id",),
+        fields={
+            "id": _ID, "context_id": _COURSE, "quiz_id": "Which quiz.", "learner_id": _USER,
+            "trainer_id": "The member of staff who reset the attempts.",
+            "reason": "The reason the trainer gave (free text).",
+            "attempts": "Each deleted attempt's number, dates, score and result.",
+            "voided_statements": "How many learning records were withdrawn (voided).", "at": _WHEN,
+        },
+    ),
+    "launch_session": TableInfo(
+        "Launch sessions", "When each opening of PeerReady from the platform started, was last "
+        "used and ended.",
+        "To send the learning record that says how long a session lasted (xAPI terminated).",
+        (DATABASE, LRS),
+        fields={
+            "id": "The session's random id (also in its learning records).", "user_id": _USER,
+            "context_id": _COURSE, "resource_link_id": "Which link in the course was opened.",
+            "started_at": "When it started.", "last_active_at": "When it was last used.",
+            "left_at": "When the page said it was being closed.",
+            "presence_ms": "The browser's clock on its latest page closed or open signal.",
+            "terminated_at": "When the session was recorded as ended.",
+        },
+    ),
     "certification": TableInfo(
         "Certificates", "Each peer mentor certificate: when earned, when it expires, whether revoked.",
         "To show and verify the certificate; a public page shows its status (and a name only if "

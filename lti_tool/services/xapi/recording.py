@@ -138,12 +138,13 @@ def void(session: Session, ref: str, authority: dict[str, Any]) -> int:
     The caller commits. Returns how many voiding statements were made.
     """
     made = 0
+    done = _already_voided(session, ref)
     stored = session.scalars(
         select(StoredStatement).where(
             StoredStatement.ref == ref, StoredStatement.verb != v.VOIDED.id
         )
     ).all()
-    for original in stored:
+    for original in (s for s in stored if s.id not in done):
         _record(
             session,
             voided(original.id, authority),
@@ -163,6 +164,8 @@ def void(session: Session, ref: str, authority: dict[str, Any]) -> int:
     for item in queued:
         by_statement.setdefault(item.item_id, []).append(item)
     for statement_id, items in by_statement.items():
+        if statement_id in done:
+            continue
         _record(
             session,
             voided(statement_id, authority),
@@ -174,6 +177,20 @@ def void(session: Session, ref: str, authority: dict[str, Any]) -> int:
         )
         made += 1
     return made
+
+
+def _already_voided(session: Session, ref: str) -> set[str]:
+    """Ids of ``ref``'s statements voided before: voiding twice would only add noise.
+
+    (An attempt id can come back on SQLite once the attempt is deleted, so a later reset of the
+    new attempt finds the old, voided statements under the same ref.)
+    """
+    marker = f"void:{ref}"
+    kept = session.scalars(select(StoredStatement.data).where(StoredStatement.ref == marker))
+    queued = session.scalars(
+        select(OutboxItem.payload).where(OutboxItem.kind == KIND, OutboxItem.ref == marker)
+    )
+    return {d["object"]["id"] for d in kept} | {p["statement"]["object"]["id"] for p in queued}
 
 
 def tool_authority() -> dict[str, Any]:
