@@ -35,7 +35,9 @@ from lti_tool.models import OutboxItem
 from lti_tool.models import User
 from lti_tool.services import attempts
 from lti_tool.services import catalogue
+from lti_tool.services import certification
 from lti_tool.services import outbox
+from lti_tool.services import programmes
 from quizzes import engine
 from quizzes.model import Quiz
 from tests.support.fake_google import FakeGoogle
@@ -187,7 +189,32 @@ def test_teacher_reviews_a_pupils_progress_in_the_student_work_view(
     assert "Confidentiality" in page and "Not started yet" in page  # the programme's quizzes
     assert "No certificate for Becoming a peer mentor yet" in page
     deliver(app)
-    assert google.patches[-1]["points"] == round(100 / 6, 2)  # a programme: share completed
+    assert google.patches == []  # a programme is graded on certification, as in Moodle
+
+
+def test_a_programme_attachment_gets_full_points_when_the_pupil_is_certified(
+    app: Flask, client: FlaskClient, google: FakeGoogle
+) -> None:
+    attachment = add_attachment(client, google, "programme:becoming-a-peer-mentor-secondary")
+    open_iframe(app.test_client(), google, "student", PUPIL, attachmentId=attachment.attachment_id)
+    pupil = db.session.scalars(select(User).filter_by(sub=accounts.user_key(PUPIL))).one()
+    context = attachment.resource_link.context
+    school = context.deployment.platform
+    school.settings = {**(school.settings or {}), certification.SIGNOFF_REQUIRED: False,
+                       certification.PRACTICE_REQUIRED: False}
+    db.session.commit()
+    programme = programmes.programme("becoming-a-peer-mentor-secondary")
+    now = datetime.now(UTC)
+    result = certification.certify_if_eligible(
+        db.session, pupil, context, programme, dict.fromkeys(programme.required_modules, now),
+        dict.fromkeys(programme.required_quizzes, now), now,
+    )
+    assert result.certification is not None
+    deliver_until_settled(app)
+    submission = google.submission_id(attachment.attachment_id, PUPIL)
+    assert google.patches == [
+        {"attachment": attachment.attachment_id, "submission": submission, "points": 100.0}
+    ]
 
 
 def test_teacher_signs_in_once_and_is_remembered_by_login_hint(client: FlaskClient, google: FakeGoogle) -> None:

@@ -22,7 +22,7 @@ from lti_tool.urls import external_url
 
 # What each kind earns on a Classroom assignment (``grading.max_points_for`` and the grading rules).
 ASSIGNMENT_GRADE_NOTES = {
-    "programme": "Graded out of 100: the share of its videos the pupil has finished.",
+    "programme": "Graded out of 100: full marks when the pupil is certified.",
     "module": "Graded out of 100: full marks once the pupil has watched the video.",
     "quiz": "Graded: the pupil's quiz score, out of the quiz's points.",
 }

@@ -5,8 +5,9 @@ or retried but never lost; the sender patches the submission with the credential
 teacher who created the attachment (Google's "offline teacher credentials" approach: pupils
 can't set their own grades). Patching ``pointsEarned`` sets a value, so a repeat is harmless.
 
-What earns a grade today: a module completing. A module attachment gets full points; a
-programme attachment gets the share of its modules completed. Quizzes call ``queue_grade``.
+What earns a grade, as through LTI: a module attachment gets full points when its module is
+complete; a quiz attachment the quiz's score; a programme attachment full points when the pupil
+is certified (the same rule as the programme's gradebook column in Moodle).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from lti_tool.models.outbox import DELIVERED
 from lti_tool.models.outbox import PENDING
 from lti_tool.services import outbox
 from lti_tool.services import programmes
-from lti_tool.services.deep_linking import PROGRAMME_SCORE_MAXIMUM
 from lti_tool.services.deep_linking import Item
 from lti_tool.services.grades import GradeSync
 from lti_tool.services.outbox import Outcome
@@ -79,7 +79,7 @@ def queue_grade(session: Session, submission: ClassroomSubmission, points: float
 def on_module_completed(session: Session, row: ModuleProgress) -> None:
     """Queue Classroom grades that a newly completed module changes (the caller commits)."""
     for submission in _graded_submissions(session, row.user_id, row.context_id):
-        points = _points_after_completion(session, submission, row)
+        points = _points_after_completion(submission, row)
         if points is not None:
             queue_grade(session, submission, points)
 
@@ -105,25 +105,20 @@ def _graded_submissions(session: Session, user_id: int, context_id: int) -> list
     ))
 
 
-def _points_after_completion(
-    session: Session, submission: ClassroomSubmission, row: ModuleProgress
-) -> float | None:
-    attachment = submission.attachment
-    target = programmes.target_of(attachment.resource_link)
-    assert attachment.max_points is not None
-    if target is not None and target.kind == "module":
-        return attachment.max_points if target.id == row.module_id else None
-    if target is not None and target.kind == "programme":
-        modules = programmes.programme(target.id).modules
-        if row.module_id not in modules:
-            return None
-        done = set(session.scalars(select(ModuleProgress.module_id).where(
-            ModuleProgress.user_id == row.user_id, ModuleProgress.context_id == row.context_id,
-            ModuleProgress.completed_at.is_not(None), ModuleProgress.module_id.in_(modules),
-        ))) | {row.module_id}
-        share = len(done) / len(modules)
-        return round(share * attachment.max_points * PROGRAMME_SCORE_MAXIMUM) / PROGRAMME_SCORE_MAXIMUM
-    return None  # quizzes: graded by the quiz service through queue_grade
+def on_certified(session: Session, user_id: int, context_id: int, programme_id: str) -> None:
+    """Queue full points on every Classroom attachment for the programme (the caller commits)."""
+    for submission in _graded_submissions(session, user_id, context_id):
+        target = programmes.target_of(submission.attachment.resource_link)
+        if target is not None and (target.kind, target.id) == ("programme", programme_id):
+            assert submission.attachment.max_points is not None
+            queue_grade(session, submission, submission.attachment.max_points)
+
+
+def _points_after_completion(submission: ClassroomSubmission, row: ModuleProgress) -> float | None:
+    target = programmes.target_of(submission.attachment.resource_link)
+    if target is not None and (target.kind, target.id) == ("module", row.module_id):
+        return submission.attachment.max_points
+    return None  # programmes are graded on certification, quizzes by the quiz service
 
 
 @dataclass(frozen=True)

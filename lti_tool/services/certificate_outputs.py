@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.classroom import grading as classroom_grading
 from lti_tool.models import Certification
 from lti_tool.models import Context
 from lti_tool.models import ResourceLink
@@ -31,7 +32,7 @@ def _ref(certification: Certification) -> str:
 
 
 def earned(session: Session, certification: Certification, score: GradebookScore) -> None:
-    """Queue 100% for every link of the course that grades this programme; record ``earned``."""
+    """Queue 100% wherever the course grades the programme (LTI, Classroom); record ``earned``."""
     user = session.get(User, certification.user_id)
     context = session.get(Context, certification.context_id)
     assert user is not None and context is not None
@@ -48,6 +49,7 @@ def earned(session: Session, certification: Certification, score: GradebookScore
                 score.timestamp,
                 tag=f"programme:{certification.programme_id}",
             )
+    classroom_grading.on_certified(session, user.id, context.id, certification.programme_id)
     ctx = recording.context_for(session, user, context)
     statement = statements.badge_earned(ctx, _badge(certification), _assertion_url(certification))
     recording.emit(session, ctx, statement, _ref(certification))
