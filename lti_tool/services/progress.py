@@ -435,14 +435,21 @@ def answer(
 ) -> tuple[Answer, Status]:
     """Check and keep a checkpoint answer; raise InvalidAnswer for an unknown checkpoint/choice.
 
-    Every change of answer is kept (the latest counts). The same answer again, a form posted
-    twice or replayed, is acknowledged but stores nothing and sends no second statement.
+    Every change of answer is kept (the latest counts), and a re-watch answers afresh. The same
+    answer again in the same viewing (a form posted twice, a replay) is acknowledged but stores
+    nothing and sends no second statement.
     """
     result = answer_checkpoint(module, checkpoint_id, choice_id)
     row = _locked_row(session, user_id, context_id, module.id)  # serialises the learner's posts
-    if _latest_choice(session, row, result.checkpoint_id) == (result.choice_id,):
-        session.commit()  # ends the transaction that holds the lock
-        return result, status_of(row, module)
+    was_complete = row.completed_at is not None
+    rewatch = open_rewatch(session, user_id, context_id, module.id) if was_complete else None
+    viewing: Coverage = rewatch or row
+    answered = set(viewing.answered_checkpoints or ())
+    if result.checkpoint_id in answered and _latest_choice(session, row, result.checkpoint_id) == (
+        result.choice_id,
+    ):
+        session.commit()  # a repeat in this viewing; ends the transaction that holds the lock
+        return result, status_of(row, module, rewatch)
     session.add(
         CheckpointAnswer(
             user_id=user_id,
@@ -453,10 +460,6 @@ def answer(
             correct=result.correct,
         )
     )
-    was_complete = row.completed_at is not None
-    rewatch = open_rewatch(session, user_id, context_id, module.id) if was_complete else None
-    viewing: Coverage = rewatch or row
-    answered = set(viewing.answered_checkpoints or ())
     if result.checkpoint_id not in answered:
         viewing.answered_checkpoints = sorted(answered | {result.checkpoint_id})
     _complete_if_due(viewing, module)
