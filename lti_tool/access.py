@@ -12,6 +12,10 @@ from typing import cast
 from flask import g
 from flask import session
 
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import select
+
 from lti_tool.errors import NotAllowed
 from lti_tool.errors import SessionExpired
 from lti_tool.extensions import db
@@ -62,6 +66,19 @@ def current_launch() -> Launch:
     return launch
 
 
+def _who_query(launch: Launch) -> Select[tuple[User, Context, Enrollment | None]]:
+    """The launch's user, course and enrolment in one round trip (every guarded page asks)."""
+    return (
+        select(User, Context, Enrollment)
+        .select_from(User)
+        .join(Context, Context.id == launch.context_id)
+        .outerjoin(
+            Enrollment, and_(Enrollment.user_id == User.id, Enrollment.context_id == Context.id)
+        )
+        .where(User.id == launch.user_id)
+    )
+
+
 def requires_role(*roles: Role) -> Callable[[F], F]:
     """Let the view run only for a launched user with one of ``roles`` in their course.
 
@@ -74,14 +91,10 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
             launch = current_launch()
             if launch.role not in roles:
                 raise NotAllowed()
-            user = db.session.get(User, launch.user_id)
-            context = db.session.get(Context, launch.context_id)
-            if user is None or context is None:  # erased since the launch
+            found = db.session.execute(_who_query(launch)).first()
+            if found is None:  # erased since the launch
                 raise SessionExpired()
-            g.launch, g.user, g.context = launch, user, context
-            g.enrollment = db.session.scalar(
-                db.select(Enrollment).filter_by(user_id=user.id, context_id=context.id)
-            )
+            g.launch, g.user, g.context, g.enrollment = launch, *found
             return view(*args, **kwargs)
 
         return cast(F, guarded)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -23,11 +24,12 @@ from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
 import jwt
+from jwt.algorithms import RSAAlgorithm
 import requests
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from flask import Response
 from flask import current_app
 from flask import request
-from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskCookieService
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.contrib.flask import FlaskOIDCLogin
@@ -360,7 +362,7 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             raise errors.WrongAudience(f"azp {azp!r} is not the registered client_id")
         return self
 
-    def get_public_key(self) -> tuple[str, str]:
+    def get_public_key(self) -> tuple[RSAPublicKey, str]:
         kid = self._jwt.get("header", {}).get("kid")
         key = _find_key(self._platform_keys(refresh=False), kid)
         if key is None and self._may_refetch_keys():
@@ -368,8 +370,8 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         if key is None:
             raise errors.BadSignature(f"no platform key with kid {kid!r}")
         try:
-            return JWK.from_json(json.dumps(key)).export_to_pem().decode(), "RS256"
-        except (ValueError, TypeError) as exc:
+            return _public_key(json.dumps(key, sort_keys=True)), "RS256"
+        except (ValueError, TypeError, KeyError, jwt.InvalidKeyError) as exc:
             raise errors.BadSignature("the platform's key could not be read") from exc
 
     def _may_refetch_keys(self) -> bool:
@@ -402,6 +404,17 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             raise errors.BadSignature(f"{url} did not return a JSON Web Key Set")
         get_store().set(cache_key, keys, current_app.config["PLATFORM_JWKS_CACHE_SECONDS"])
         return keys
+
+
+@functools.lru_cache(maxsize=64)
+def _public_key(jwk_json: str) -> RSAPublicKey:
+    """The platform's RSA key, loaded once per worker: parsing a key (and its checks) costs
+    more than verifying a signature with it. Keyed by the JWK itself, so a rotated key is a
+    new entry."""
+    key = RSAAlgorithm.from_jwk(jwk_json)
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
 
 
 def _find_key(key_set: dict[str, Any], kid: str | None) -> dict[str, Any] | None:

@@ -66,7 +66,7 @@ def record_launch(
         link.lineitem_url = ags.get("lineitem") or link.lineitem_url
         link.lineitems_url = ags.get("lineitems") or link.lineitems_url
         resource_link_id = link.id
-    emit_launch(session, user, context, link, launch_id)  # committed with the launch
+    emit_launch(session, user, context, link, launch_id, enrollment)  # committed with it
     session.flush()
     # Described before the commit: afterwards every row is expired, and reading an id would
     # reload the user, course and platform (three more round trips on every launch).

@@ -7,12 +7,13 @@ import uuid
 from sqlalchemy.orm import Session
 
 from lti_tool.models import Context
+from lti_tool.models import Enrollment
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.services.xapi import activities
 from lti_tool.services.xapi import statements
 from lti_tool.services.xapi.recording import context_for
-from lti_tool.services.xapi.recording import emit
+from lti_tool.services.xapi.recording import emit_all
 
 
 def session_id_for(launch_id: str) -> uuid.UUID:
@@ -21,16 +22,21 @@ def session_id_for(launch_id: str) -> uuid.UUID:
 
 
 def emit_launch(
-    session: Session, user: User, context: Context, link: ResourceLink | None, launch_id: str
+    session: Session,
+    user: User,
+    context: Context,
+    link: ResourceLink | None,
+    launch_id: str,
+    enrollment: Enrollment | None = None,
 ) -> None:
     """Add the launch's ``launched`` and ``initialized`` statements to ``session``."""
     ctx = context_for(
-        session, user, context, resource_link=link, session_id=session_id_for(launch_id)
+        session, user, context, resource_link=link, session_id=session_id_for(launch_id),
+        enrollment=enrollment,
     )
     target = (
         activities.resource_link(ctx.course, link.lti_resource_link_id, link.title)
         if link is not None
         else ctx.course
     )
-    emit(session, ctx, statements.launched(ctx, target))
-    emit(session, ctx, statements.initialized(ctx, target))
+    emit_all(session, ctx, [statements.launched(ctx, target), statements.initialized(ctx, target)])
