@@ -81,7 +81,8 @@ def main() -> None:
         started = time.process_time()
         counts.step = "login"
         login = client.post("/lti/login", data={
-            "iss": platform.issuer, "login_hint": str(number), "target_link_uri": base + "/lti/launch",
+            "iss": platform.issuer, "login_hint": str(number),
+            "target_link_uri": base + "/lti/launch",
             "lti_message_hint": "resource-7", "client_id": platform.client_id,
             "lti_deployment_id": platform.deployment_id,
         })
@@ -116,7 +117,8 @@ def main() -> None:
     print("per launch: " + "; ".join(
         f"{step} {counts.sql[step] / per:g} SQL, {counts.redis[step] / per:g} Redis"
         for step in STEPS)
-        + f"; total {sum(counts.sql.values()) / per:g} SQL, {sum(counts.redis.values()) / per:g} Redis")
+        + f"; total {sum(counts.sql.values()) / per:g} SQL, "
+        f"{sum(counts.redis.values()) / per:g} Redis")
     if args.statements:
         for (step, sql), n in sorted(counts.statements.items()):
             print(f"  {step:10} {n / per:4g}x {sql}")

@@ -128,7 +128,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
                 lock = threading.Lock()
 
                 def operation(_: int, latencies: list[float] = latencies,
-                              lock: threading.Lock = lock) -> None:
+                              lock: threading.Lock = lock, base: str = base,
+                              pupils: queue.Queue[Pupil] = pupils) -> None:
                     pupil = pupils.get()
                     try:
                         answer_once(base, pupil, latencies, lock)

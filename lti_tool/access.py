@@ -11,7 +11,6 @@ from typing import cast
 
 from flask import g
 from flask import session
-
 from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import select

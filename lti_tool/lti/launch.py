@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 from urllib.parse import urlsplit
 
 import jwt
-from jwt.algorithms import RSAAlgorithm
 import requests
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from flask import Response
 from flask import current_app
 from flask import request
+from jwt.algorithms import RSAAlgorithm
 from pylti1p3.contrib.flask import FlaskCookieService
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.contrib.flask import FlaskOIDCLogin

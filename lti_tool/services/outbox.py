@@ -22,6 +22,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -149,7 +150,9 @@ class DeliverySettings:
             lease_seconds=float(config.get("OUTBOX_LEASE_SECONDS", cls.lease_seconds)),
             backoff_base_seconds=float(config.get("OUTBOX_BACKOFF_BASE_SECONDS", cls.backoff_base_seconds)),
             backoff_cap_seconds=float(config.get("OUTBOX_BACKOFF_CAP_SECONDS", cls.backoff_cap_seconds)),
-            batches_per_pass=int(config.get("OUTBOX_BATCHES_PER_PASS", cls.batches_per_pass)),
+            batches_per_pass=int(
+                config.get("OUTBOX_BATCHES_PER_PASS", cls.batches_per_pass)
+            ),
         )
 
 
@@ -165,25 +168,59 @@ def deliver_due(
     """One pass: for every destination with due items, claim a batch, send it, record outcomes."""
     worker = worker_id or uuid.uuid4().hex
     report = DeliveryReport()
-    for destination in _due_destinations(session):
-        claimed = _claim(session, destination, worker, settings)
-        for _ in range(settings.batches_per_pass):
-            if not claimed:
-                break
-            kind, parcels = claimed
-            outcomes = _send(session, kind, destination, parcels)
-            _fast_commit(session, kind)
-            _record(session, parcels, outcomes, worker, settings, report)
-            report.destinations.add(destination)
-            claimed = None
-            if len(parcels) == settings.batch_size and all(o.status == DELIVERED for o in outcomes):
-                # A full batch went through: lease the next one in the same transaction as
-                # the marks (one commit per batch, not two).
-                claimed = _claim(session, destination, worker, settings, commit=False)
-            session.commit()
-        if claimed:  # the pass's share is used up: free the lease for the next pass
-            _release(session, claimed[1], worker)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") as network:
+        for destination in _due_destinations(session):
+            _deliver_destination(session, destination, worker, settings, report, network)
     return report
+
+
+def _deliver_destination(
+    session: Session,
+    destination: str,
+    worker: str,
+    settings: DeliverySettings,
+    report: DeliveryReport,
+    network: ThreadPoolExecutor,
+) -> None:
+    """Send up to ``batches_per_pass`` batches of one destination, in order.
+
+    The database work overlaps the network: while batch k is on its way, batch k-1's outcomes
+    are recorded and batch k+1 (the items right after k) is leased, in one transaction. Batch
+    k+1 is sent only once k is known to be delivered; otherwise its lease is released unsent,
+    so the order holds. The receiver's time is then the only serial part, as when posting
+    straight to it.
+    """
+    claimed = _claim(session, destination, worker, settings)
+    if not claimed:
+        return
+    kind = claimed[0]
+    prepared = _senders[kind].prepare(session, destination)
+    session.commit()  # end the read transaction: SQLite would otherwise hold its write lock
+    unrecorded: tuple[list[Parcel], list[Outcome]] | None = None
+    for sent in range(settings.batches_per_pass):
+        parcels = claimed[1]
+        in_flight = network.submit(_send, kind, prepared, parcels)
+        _fast_commit(session, kind)
+        if unrecorded:
+            _record(session, *unrecorded, worker, settings, report)
+        more = len(parcels) == settings.batch_size and sent + 1 < settings.batches_per_pass
+        claimed = (
+            _claim(session, destination, worker, settings, commit=False, after_id=parcels[-1].id)
+            if more else None
+        )
+        session.commit()
+        unrecorded = (parcels, in_flight.result())
+        report.destinations.add(destination)
+        if claimed is None or claimed[0] != kind or not all(
+            outcome.status == DELIVERED for outcome in unrecorded[1]
+        ):
+            break
+    _fast_commit(session, kind)
+    if unrecorded:
+        _record(session, *unrecorded, worker, settings, report)
+    if claimed:  # leased but not sent (an item before it failed, or the pass is over)
+        _release(session, claimed[1], worker)
+    session.commit()
 
 
 def _fast_commit(session: Session, kind: str) -> None:
@@ -199,6 +236,7 @@ def _fast_commit(session: Session, kind: str) -> None:
 
 
 def _release(session: Session, parcels: list[Parcel], worker: str) -> None:
+    """Give back a lease without sending (the caller commits)."""
     session.execute(
         update(OutboxItem)
         .where(OutboxItem.id.in_([p.id for p in parcels]), OutboxItem.claimed_by == worker,
@@ -206,7 +244,6 @@ def _release(session: Session, parcels: list[Parcel], worker: str) -> None:
         .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
 
 
 def _due_destinations(session: Session) -> list[str]:
@@ -223,15 +260,20 @@ def _due_destinations(session: Session) -> list[str]:
 def _claim(
     session: Session, destination: str, worker: str, settings: DeliverySettings,
     commit: bool = True,
+    after_id: int | None = None,
 ) -> tuple[str, list[Parcel]] | None:
     """Lease the oldest pending items of ``destination``, or None if its head is not free.
 
-    With ``commit=False`` the lease joins the caller's transaction (which commits it).
+    With ``after_id`` the batch starts right after that item: the caller holds the lease on
+    every pending item up to it (the batch it is sending). With ``commit=False`` the lease
+    joins the caller's transaction (which commits it).
     """
     now = utcnow()
     head_id = session.scalar(
         select(func.min(OutboxItem.id)).where(
-            OutboxItem.destination == destination, OutboxItem.status == PENDING
+            OutboxItem.destination == destination,
+            OutboxItem.status == PENDING,
+            OutboxItem.id > (after_id or 0),
         )
     )
     rows = session.scalars(
@@ -272,11 +314,9 @@ def _claim(
     return kind, parcels
 
 
-def _send(session: Session, kind: str, destination: str, parcels: list[Parcel]) -> list[Outcome]:
-    sender = _senders[kind]
-    prepared = sender.prepare(session, destination)
-    session.commit()  # end the read transaction: SQLite would otherwise hold its write lock
-    outcomes = sender.send(prepared, parcels)
+def _send(kind: str, prepared: Any, parcels: list[Parcel]) -> list[Outcome]:
+    """The sender's network work (in the delivery thread): no database access."""
+    outcomes = _senders[kind].send(prepared, parcels)
     if len(outcomes) != len(parcels):
         raise RuntimeError(f"{kind} sender gave {len(outcomes)} outcomes for {len(parcels)} items")
     return outcomes
