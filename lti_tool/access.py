@@ -13,6 +13,7 @@ from flask import g
 from flask import session
 from sqlalchemy import Select
 from sqlalchemy import and_
+from sqlalchemy import false
 from sqlalchemy import select
 
 from lti_tool.errors import NotAllowed
@@ -21,6 +22,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.models import Context
 from lti_tool.models import Enrollment
+from lti_tool.models import ResourceLink
 from lti_tool.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,15 +67,23 @@ def current_launch() -> Launch:
     return launch
 
 
-def _who_query(launch: Launch) -> Select[tuple[User, Context, Enrollment | None]]:
-    """The launch's user, course and enrolment in one round trip (every guarded page asks)."""
+def _who_query(
+    launch: Launch,
+) -> Select[tuple[User, Context, Enrollment | None, ResourceLink | None]]:
+    """The launch's user, course, enrolment and link in one round trip (every guarded page
+    asks; the link is then found in the session by ``db.session.get`` without a query)."""
+    link_on = (
+        ResourceLink.id == launch.resource_link_id
+        if launch.resource_link_id is not None else false()
+    )
     return (
-        select(User, Context, Enrollment)
+        select(User, Context, Enrollment, ResourceLink)
         .select_from(User)
         .join(Context, Context.id == launch.context_id)
         .outerjoin(
             Enrollment, and_(Enrollment.user_id == User.id, Enrollment.context_id == Context.id)
         )
+        .outerjoin(ResourceLink, and_(link_on, ResourceLink.context_id == Context.id))
         .where(User.id == launch.user_id)
     )
 
@@ -93,7 +103,7 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
             found = db.session.execute(_who_query(launch)).first()
             if found is None:  # erased since the launch
                 raise SessionExpired()
-            g.launch, g.user, g.context, g.enrollment = launch, *found
+            g.launch, g.user, g.context, g.enrollment = launch, *found[:3]
             return view(*args, **kwargs)
 
         return cast(F, guarded)

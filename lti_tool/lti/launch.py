@@ -117,6 +117,15 @@ def _storage() -> StoreLaunchDataStorage:
     return StoreLaunchDataStorage(get_store())
 
 
+class _LoginStorage(StoreLaunchDataStorage):
+    """The login's storage for pylti1p3, without its copy of the nonce: PeerReady keeps the
+    nonce in its own state record (see ``complete_launch``), which is used once."""
+
+    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
+        if not key.startswith("lti1p3-nonce-"):
+            super().set_value(key, value, exp)
+
+
 def _state_key(state: str) -> str:
     return f"oidc-state:{state}"
 
@@ -140,7 +149,7 @@ def start_login(params: dict[str, str]) -> LoginStart:
     flask_request = FlaskRequest(request_data=params, session={})
     cookies = _CookieService(flask_request)
     login = FlaskOIDCLogin(flask_request, DatabaseToolConfig(), cookie_service=cookies)
-    login.set_launch_data_storage(_storage())
+    login.set_launch_data_storage(_LoginStorage(get_store()))
     login.set_launch_data_lifetime(current_app.config["LAUNCH_STATE_SECONDS"])
     try:
         auth_url = login.get_redirect_object(external_url("lti.launch")).get_redirect_url()
@@ -252,8 +261,6 @@ def complete_launch(id_token: str | None, state: str) -> tuple[PeerReadyMessageL
         raise
     except LtiException as exc:
         raise _translate(exc) from exc
-    finally:
-        storage.delete_value(f"lti1p3-nonce-{record.nonce}")
     return launch, platform
 
 
@@ -330,9 +337,31 @@ def _translate(exc: LtiException) -> errors.LaunchError:
 
 
 class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
-    """pylti1p3's launch with strict claim checks and cached, refreshable platform keys."""
+    """pylti1p3's launch with strict claim checks and cached, refreshable platform keys.
+
+    The state and nonce are checked by ``complete_launch`` before ``validate()``: the state's
+    binding to the browser (cookie or platform storage), then the login's record taken out of
+    the store in one step (so it works once) and its nonce compared with the id_token's.
+    pylti1p3's own copies of those checks (a stored nonce, a stored hash of the id_token per
+    state) would cost five more store round trips per launch and check nothing more.
+    """
 
     platform: Platform
+
+    def validate_state(self) -> PeerReadyMessageLaunch:
+        if not self._get_request_param("state"):
+            raise errors.StateUnknown("launch without state")
+        return self  # bound to the browser and consumed by complete_launch
+
+    def validate_nonce(self) -> PeerReadyMessageLaunch:
+        if not self._get_jwt_body().get("nonce"):
+            raise errors.MissingClaim("no nonce")
+        return self  # matched against the consumed state record by complete_launch
+
+    def save_launch_data(self) -> PeerReadyMessageLaunch:
+        """Keep the launch for ``from_cache`` (deep linking, services), nothing else."""
+        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        return self
 
     def validate_jwt_signature(self) -> PeerReadyMessageLaunch:
         public_key, _ = self.get_public_key()

@@ -1,11 +1,12 @@
-"""A per-process cache of platform registrations and deployments, read on every login and launch.
+"""A per-process cache of platform registrations, deployments and LRS destinations.
 
 Registrations change rarely (an admin adds a deployment, edits a school setting) but every
 login and launch needs them, each lookup a database round trip. Each worker keeps the rows it
 found for ``REGISTRATION_CACHE_SECONDS`` as plain column values and attaches a copy to the
 request's session without a query (``make_transient_to_detached`` + ``merge(load=False)``).
 A change made in this process clears the cache at once; other workers see it within the TTL.
-Misses are never cached, so a newly registered platform is found at once everywhere.
+Misses are never cached, so a newly registered platform is found at once everywhere. The
+school's LRS destinations (read for every statement) are cached the same way.
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from lti_tool.extensions import Base
 from lti_tool.models import Deployment
+from lti_tool.models import LrsEndpoint
 from lti_tool.models import Platform
 
 M = TypeVar("M", bound=Base)
-CACHED_MODELS = (Platform, Deployment)
+V = TypeVar("V")
+CACHED_MODELS = (Platform, Deployment, LrsEndpoint)
 _EXTENSION = "peerready.registrations"
 
 
@@ -39,6 +42,7 @@ class RegistrationCache:
 
     def __init__(self) -> None:
         self._rows: dict[tuple[Any, ...], tuple[float, type[Base], dict[str, Any]]] = {}
+        self._values: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     def find(
@@ -60,9 +64,23 @@ class RegistrationCache:
                 self._rows[key] = (now + ttl, type(found), copy.deepcopy(columns))
         return found
 
+    def remember(self, key: tuple[Any, ...], ttl: float, load: Callable[[], V]) -> V:
+        """An immutable value (not a row) for ``key``, from the cache or from ``load()``."""
+        now = time.monotonic()
+        with self._lock:
+            cached = self._values.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]  # type: ignore[no-any-return]
+        value = load()
+        if ttl > 0:
+            with self._lock:
+                self._values[key] = (now + ttl, value)
+        return value
+
     def clear(self) -> None:
         with self._lock:
             self._rows.clear()
+            self._values.clear()
 
 
 def cache() -> RegistrationCache:
@@ -77,6 +95,12 @@ def find_cached(
     """``load()``'s row for ``key``, cached for ``REGISTRATION_CACHE_SECONDS`` in this process."""
     ttl = float(current_app.config.get("REGISTRATION_CACHE_SECONDS", 0))
     return cache().find(session, key, ttl, load)
+
+
+def remember(key: tuple[Any, ...], load: Callable[[], V]) -> V:
+    """``load()``'s immutable value for ``key``, cached like the registrations."""
+    ttl = float(current_app.config.get("REGISTRATION_CACHE_SECONDS", 0))
+    return cache().remember(key, ttl, load)
 
 
 def _forget() -> None:
