@@ -2,8 +2,8 @@
 
 Sixteen pupils launch first (real launches); then wrk posts the player's progress reports, each
 with a new segment and a new event id (a Lua counter), round-robin over the pupils' session
-tokens, for a bounded time. Quiz answer submits are benchmarked the same way once
-``lti_tool/services/attempts.py`` is on main (it is not yet: the script says so).
+tokens, for a bounded time. Quiz answer submits are in ``bench/quiz.py`` (they must name the
+current step, so a Python client reads each step page first).
 
     .venv/bin/python bench/progress.py [--workers 2 4] [--connections 1 16] [--seconds 10]
 """
@@ -77,9 +77,6 @@ def main(argv: list[str] | None = None) -> list[dict[str, object]]:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
     print("== Progress-post benchmark:", common.machine_note(), flush=True)
-    if not (common.ROOT / "lti_tool/services/attempts.py").exists():
-        print("   Quiz answer submit: not benchmarked, lti_tool/services/attempts.py is not on "
-              "this branch yet.", flush=True)
     platform = common.prepare_peerready()
     figures, rows = [], []
     for workers in args.workers:

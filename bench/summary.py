@@ -26,6 +26,10 @@ def main(folder: Path) -> None:
     for cell in json.loads((folder / "progress.json").read_text()):
         rows.append([f"progress post, {cell['workers']} workers, {cell['connections']} conn.",
                      f"{cell['rate']:.0f}/s", f"{cell['p99']:.0f} ms", f"{cell['failed']} failed", ""])
+    quiz = folder / "quiz.json"
+    for cell in json.loads(quiz.read_text()) if quiz.exists() else []:
+        rows.append([f"quiz answer, {cell['workers']} workers, {cell['clients']} clients",
+                     f"{cell['rate']:.0f}/s", f"{cell['p99']:.0f} ms", f"{cell['failed']} failed", ""])
     xapi = json.loads((folder / "xapi.json").read_text())
     rows.append([f"xAPI via outbox ({xapi['statements']} stmts, batch {xapi['batch']})",
                  f"{xapi['outbox']:.0f}/s (direct {xapi['direct']:.0f}/s)", "",

@@ -82,6 +82,9 @@ SESSION_LIFETIME_SECONDS = 4 * 3600
 LAUNCH_STATE_SECONDS = 600
 # How long a platform's JWKS is cached before it is fetched again (seconds).
 PLATFORM_JWKS_CACHE_SECONDS = 3600
+# How long each worker reuses a platform registration or deployment it read (seconds); a
+# change made through another worker or the CLI reaches this one within that time.
+REGISTRATION_CACHE_SECONDS = 30
 # Largest id_token accepted (bytes); larger posts are refused before parsing.
 MAX_ID_TOKEN_BYTES = 32 * 1024
 # Clock skew allowed on id_token iat/exp/nbf (seconds).

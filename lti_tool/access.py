@@ -12,6 +12,10 @@ from typing import cast
 from flask import g
 from flask import request
 from flask import session
+from sqlalchemy import Select
+from sqlalchemy import and_
+from sqlalchemy import false
+from sqlalchemy import select
 
 from lti_tool.errors import NotAllowed
 from lti_tool.errors import SessionExpired
@@ -19,6 +23,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.models import Context
 from lti_tool.models import Enrollment
+from lti_tool.models import ResourceLink
 from lti_tool.models import User
 from lti_tool.services.xapi import launch_statements
 
@@ -64,6 +69,27 @@ def current_launch() -> Launch:
     return launch
 
 
+def _who_query(
+    launch: Launch,
+) -> Select[tuple[User, Context, Enrollment | None, ResourceLink | None]]:
+    """The launch's user, course, enrolment and link in one round trip (every guarded page
+    asks; the link is then found in the session by ``db.session.get`` without a query)."""
+    link_on = (
+        ResourceLink.id == launch.resource_link_id
+        if launch.resource_link_id is not None else false()
+    )
+    return (
+        select(User, Context, Enrollment, ResourceLink)
+        .select_from(User)
+        .join(Context, Context.id == launch.context_id)
+        .outerjoin(
+            Enrollment, and_(Enrollment.user_id == User.id, Enrollment.context_id == Context.id)
+        )
+        .outerjoin(ResourceLink, and_(link_on, ResourceLink.context_id == Context.id))
+        .where(User.id == launch.user_id)
+    )
+
+
 def requires_role(*roles: Role) -> Callable[[F], F]:
     """Let the view run only for a launched user with one of ``roles`` in their course.
 
@@ -81,14 +107,10 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
                 db.session, launch.launch_id, is_page=request.method == "GET"
             ):
                 raise SessionExpired("the launch's session has ended (Finish, or idle)")
-            user = db.session.get(User, launch.user_id)
-            context = db.session.get(Context, launch.context_id)
-            if user is None or context is None:  # erased since the launch
+            found = db.session.execute(_who_query(launch)).first()
+            if found is None:  # erased since the launch
                 raise SessionExpired()
-            g.launch, g.user, g.context = launch, user, context
-            g.enrollment = db.session.scalar(
-                db.select(Enrollment).filter_by(user_id=user.id, context_id=context.id)
-            )
+            g.launch, g.user, g.context, g.enrollment = launch, *found[:3]
             return view(*args, **kwargs)
 
         return cast(F, guarded)

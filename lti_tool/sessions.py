@@ -52,6 +52,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.modified = False
         # The store did not answer: the request gets a 503 page, and nothing is saved.
         self.unavailable = unavailable
+        self.token_cache: tuple[str, str] | None = None  # (sid, its signed token)
 
     def regenerate(self) -> None:
         """Start afresh under a new id (at every launch: no session fixation)."""
@@ -143,9 +144,16 @@ def current_token() -> str | None:
     sid = getattr(session, "sid", None)
     if not sid:
         return None
+    # A page has a dozen links: sign the id once per request, not once per link.
+    cached = getattr(session, "token_cache", None)
+    if cached is not None and cached[0] == sid:
+        return cached[1]
     interface = current_app.session_interface
     assert isinstance(interface, TokenSessionInterface)
-    return interface.token_for(current_app, sid)
+    token = interface.token_for(current_app, sid)
+    if isinstance(session, ServerSession):
+        session.token_cache = (sid, token)
+    return token
 
 
 def ensure_saved() -> None:

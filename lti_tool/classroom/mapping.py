@@ -92,7 +92,7 @@ def record_visit(
     enrollment.role, enrollment.lti_roles = role.value, [ROLE_LABELS[role]]
     enrollment.last_launch_at = utcnow()
     launch_id = f"classroom-{uuid.uuid4()}"
-    emit_launch(session, user, context, link, launch_id)
+    emit_launch(session, user, context, link, launch_id, enrollment)
     session.commit()
     return Launch(user_id=user.id, context_id=context.id, platform_id=platform.id, role=role,
                   resource_link_id=link.id if link else None, launch_id=launch_id)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import secrets
 from dataclasses import dataclass
@@ -24,10 +25,11 @@ from urllib.parse import urlsplit
 
 import jwt
 import requests
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from flask import Response
 from flask import current_app
 from flask import request
-from jwcrypto.jwk import JWK
+from jwt.algorithms import RSAAlgorithm
 from pylti1p3.contrib.flask import FlaskCookieService
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.contrib.flask import FlaskOIDCLogin
@@ -115,6 +117,15 @@ def _storage() -> StoreLaunchDataStorage:
     return StoreLaunchDataStorage(get_store())
 
 
+class _LoginStorage(StoreLaunchDataStorage):
+    """The login's storage for pylti1p3, without its copy of the nonce: PeerReady keeps the
+    nonce in its own state record (see ``complete_launch``), which is used once."""
+
+    def set_value(self, key: str, value: Any, exp: int | None = None) -> None:
+        if not key.startswith("lti1p3-nonce-"):
+            super().set_value(key, value, exp)
+
+
 def _state_key(state: str) -> str:
     return f"oidc-state:{state}"
 
@@ -138,7 +149,7 @@ def start_login(params: dict[str, str]) -> LoginStart:
     flask_request = FlaskRequest(request_data=params, session={})
     cookies = _CookieService(flask_request)
     login = FlaskOIDCLogin(flask_request, DatabaseToolConfig(), cookie_service=cookies)
-    login.set_launch_data_storage(_storage())
+    login.set_launch_data_storage(_LoginStorage(get_store()))
     login.set_launch_data_lifetime(current_app.config["LAUNCH_STATE_SECONDS"])
     try:
         auth_url = login.get_redirect_object(external_url("lti.launch")).get_redirect_url()
@@ -250,8 +261,6 @@ def complete_launch(id_token: str | None, state: str) -> tuple[PeerReadyMessageL
         raise
     except LtiException as exc:
         raise _translate(exc) from exc
-    finally:
-        storage.delete_value(f"lti1p3-nonce-{record.nonce}")
     return launch, platform
 
 
@@ -328,9 +337,31 @@ def _translate(exc: LtiException) -> errors.LaunchError:
 
 
 class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
-    """pylti1p3's launch with strict claim checks and cached, refreshable platform keys."""
+    """pylti1p3's launch with strict claim checks and cached, refreshable platform keys.
+
+    The state and nonce are checked by ``complete_launch`` before ``validate()``: the state's
+    binding to the browser (cookie or platform storage), then the login's record taken out of
+    the store in one step (so it works once) and its nonce compared with the id_token's.
+    pylti1p3's own copies of those checks (a stored nonce, a stored hash of the id_token per
+    state) would cost five more store round trips per launch and check nothing more.
+    """
 
     platform: Platform
+
+    def validate_state(self) -> PeerReadyMessageLaunch:
+        if not self._get_request_param("state"):
+            raise errors.StateUnknown("launch without state")
+        return self  # bound to the browser and consumed by complete_launch
+
+    def validate_nonce(self) -> PeerReadyMessageLaunch:
+        if not self._get_jwt_body().get("nonce"):
+            raise errors.MissingClaim("no nonce")
+        return self  # matched against the consumed state record by complete_launch
+
+    def save_launch_data(self) -> PeerReadyMessageLaunch:
+        """Keep the launch for ``from_cache`` (deep linking, services), nothing else."""
+        self._session_service.save_launch_data(self._launch_id, self._jwt["body"])
+        return self
 
     def validate_jwt_signature(self) -> PeerReadyMessageLaunch:
         public_key, _ = self.get_public_key()
@@ -360,7 +391,7 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             raise errors.WrongAudience(f"azp {azp!r} is not the registered client_id")
         return self
 
-    def get_public_key(self) -> tuple[str, str]:
+    def get_public_key(self) -> tuple[RSAPublicKey, str]:
         kid = self._jwt.get("header", {}).get("kid")
         key = _find_key(self._platform_keys(refresh=False), kid)
         if key is None and self._may_refetch_keys():
@@ -368,8 +399,8 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
         if key is None:
             raise errors.BadSignature(f"no platform key with kid {kid!r}")
         try:
-            return JWK.from_json(json.dumps(key)).export_to_pem().decode(), "RS256"
-        except (ValueError, TypeError) as exc:
+            return _public_key(json.dumps(key, sort_keys=True)), "RS256"
+        except (ValueError, TypeError, KeyError, jwt.InvalidKeyError) as exc:
             raise errors.BadSignature("the platform's key could not be read") from exc
 
     def _may_refetch_keys(self) -> bool:
@@ -402,6 +433,17 @@ class PeerReadyMessageLaunch(FlaskMessageLaunch):  # type: ignore[misc]
             raise errors.BadSignature(f"{url} did not return a JSON Web Key Set")
         get_store().set(cache_key, keys, current_app.config["PLATFORM_JWKS_CACHE_SECONDS"])
         return keys
+
+
+@functools.lru_cache(maxsize=64)
+def _public_key(jwk_json: str) -> RSAPublicKey:
+    """The platform's RSA key, loaded once per worker: parsing a key (and its checks) costs
+    more than verifying a signature with it. Keyed by the JWK itself, so a rotated key is a
+    new entry."""
+    key = RSAAlgorithm.from_jwk(jwk_json)
+    if not isinstance(key, RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
 
 
 def _find_key(key_set: dict[str, Any], kid: str | None) -> dict[str, Any] | None:

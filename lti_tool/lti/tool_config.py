@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.lti import registry
 from lti_tool.models import Deployment
 from lti_tool.models import Platform
 from lti_tool.services import keys
@@ -19,7 +19,8 @@ from lti_tool.services import keys
 
 def _found_this_request() -> dict[tuple[Any, ...], Any]:
     """Rows already found in this request (or app context): a login asks for its platform
-    twice and a launch five times (our checks, then pylti1p3's), each a database round trip."""
+    twice and a launch five times (our checks, then pylti1p3's). Across requests the worker's
+    registration cache (``registry``) answers."""
     found: dict[tuple[Any, ...], Any] = g.setdefault("peerready_registrations", {})
     return found
 
@@ -29,12 +30,15 @@ def find_platform(issuer: str, client_id: str | None) -> Platform | None:
     memo = _found_this_request()
     if ("platform", issuer, client_id) in memo:
         return memo["platform", issuer, client_id]  # type: ignore[no-any-return]
-    query = select(Platform).where(Platform.issuer == issuer)
-    if client_id:
-        platform = db.session.scalars(query.where(Platform.client_id == client_id)).first()
-    else:
+
+    def load() -> Platform | None:
+        query = select(Platform).where(Platform.issuer == issuer)
+        if client_id:
+            return db.session.scalars(query.where(Platform.client_id == client_id)).first()
         found = db.session.scalars(query.limit(2)).all()
-        platform = found[0] if len(found) == 1 else None
+        return found[0] if len(found) == 1 else None
+
+    platform = registry.find_cached(db.session, ("platform", issuer, client_id), load)
     if platform is not None:  # only hits: a platform registered later in the context is found
         memo["platform", issuer, client_id] = platform
     return platform
@@ -51,11 +55,14 @@ def find_deployment(platform: Platform, deployment_id: str) -> Deployment | None
     memo = _found_this_request()
     if ("deployment", platform.id, deployment_id) in memo:
         return memo["deployment", platform.id, deployment_id]  # type: ignore[no-any-return]
-    deployment = db.session.scalars(
-        select(Deployment).where(
-            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
-        )
-    ).first()
+    query = select(Deployment).where(
+        Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
+    )
+    deployment = registry.find_cached(
+        db.session,
+        ("deployment", platform.id, deployment_id),
+        lambda: db.session.scalars(query).first(),
+    )
     if deployment is not None:
         memo["deployment", platform.id, deployment_id] = deployment
     return deployment

@@ -6,6 +6,7 @@ from typing import Final
 from typing import cast
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import scoped_session
 
 from lti_tool.models import Context
 from lti_tool.models import CourseSettings
@@ -14,6 +15,7 @@ from quizzes.model import AUDIENCES
 from quizzes.model import Audience
 
 DEFAULT_AUDIENCE: Final[Audience] = "secondary"
+_MEMO = "peerready.course_audience"
 
 
 def audience_for(
@@ -29,10 +31,19 @@ def audience_for(
 
 def course_audience(session: Session, context: Context) -> Audience | None:
     """The audience a trainer chose for the whole course, or None if they have not."""
-    settings = session.get(CourseSettings, context.id)
-    if settings is None or settings.audience not in AUDIENCES:
-        return None
-    return cast(Audience, settings.audience)
+    # Remembered within the transaction: a page asks twice (its content and the privacy
+    # notice link), and a course without settings would be a query each time.
+    real = session() if isinstance(session, scoped_session) else session  # db.session
+    transaction = real.get_transaction()
+    remembered = session.info.get(_MEMO)
+    if transaction is None or remembered is None or remembered[0] is not transaction:
+        remembered = session.info[_MEMO] = (transaction, {})
+    memo: dict[int, Audience | None] = remembered[1]
+    if context.id not in memo:
+        settings = session.get(CourseSettings, context.id)
+        found = settings.audience if settings is not None else None
+        memo[context.id] = cast(Audience, found) if found in AUDIENCES else None
+    return memo[context.id]
 
 
 def set_course_audience(session: Session, context: Context, audience: Audience | None) -> None:

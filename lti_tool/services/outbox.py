@@ -23,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -31,11 +32,13 @@ from typing import Any
 from typing import Protocol
 
 from flask import Flask
+from sqlalchemy import Row
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from lti_tool.durability import commit_without_disk_wait
 from lti_tool.extensions import db
 from lti_tool.models import OutboxItem
 from lti_tool.models.outbox import DELIVERED
@@ -153,6 +156,8 @@ class DeliverySettings:
     lease_seconds: float = 120
     backoff_base_seconds: float = 5
     backoff_cap_seconds: float = 3600
+    # Full batches of one destination sent in a row before the pass moves on.
+    batches_per_pass: int = 20
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> DeliverySettings:
@@ -161,6 +166,9 @@ class DeliverySettings:
             lease_seconds=float(config.get("OUTBOX_LEASE_SECONDS", cls.lease_seconds)),
             backoff_base_seconds=float(config.get("OUTBOX_BACKOFF_BASE_SECONDS", cls.backoff_base_seconds)),
             backoff_cap_seconds=float(config.get("OUTBOX_BACKOFF_CAP_SECONDS", cls.backoff_cap_seconds)),
+            batches_per_pass=int(
+                config.get("OUTBOX_BATCHES_PER_PASS", cls.batches_per_pass)
+            ),
         )
 
 
@@ -171,20 +179,93 @@ def backoff_delay(attempts: int, settings: DeliverySettings) -> float:
 
 
 def deliver_due(
-    session: Session, settings: DeliverySettings, worker_id: str | None = None
+    session: Session,
+    settings: DeliverySettings,
+    worker_id: str | None = None,
+    stopping: threading.Event | None = None,
 ) -> DeliveryReport:
-    """One pass: for every destination with due items, claim a batch, send it, record outcomes."""
+    """One pass: for every destination with due items, send its batches, record outcomes.
+
+    ``stopping``, once set, ends the pass after the batch in flight.
+    """
     worker = worker_id or uuid.uuid4().hex
     report = DeliveryReport()
-    for destination in _due_destinations(session):
-        claimed = _claim(session, destination, worker, settings)
-        if not claimed:
-            continue
-        kind, parcels = claimed
-        outcomes = _send(session, kind, destination, parcels)
-        _record(session, parcels, outcomes, worker, settings, report)
-        report.destinations.add(destination)
+    stop = stopping or threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send") as network:
+        for destination in _due_destinations(session):
+            if stop.is_set():
+                break
+            _deliver_destination(session, destination, worker, settings, report, network, stop)
     return report
+
+
+def _deliver_destination(
+    session: Session,
+    destination: str,
+    worker: str,
+    settings: DeliverySettings,
+    report: DeliveryReport,
+    network: ThreadPoolExecutor,
+    stop: threading.Event,
+) -> None:
+    """Send up to ``batches_per_pass`` batches of one destination, in order.
+
+    The database work overlaps the network: while batch k is on its way, batch k-1's outcomes
+    are recorded and batch k+1 (the items right after k) is leased, in one transaction. Batch
+    k+1 is sent only once k is known to be delivered; otherwise its lease is released unsent,
+    so the order holds. The receiver's time is then the only serial part, as when posting
+    straight to it.
+    """
+    claimed = _claim(session, destination, worker, settings)
+    if not claimed:
+        return
+    kind = claimed[0]
+    prepared = _senders[kind].prepare(session, destination)
+    session.commit()  # end the read transaction: SQLite would otherwise hold its write lock
+    unrecorded: tuple[list[Parcel], list[Outcome]] | None = None
+    for sent in range(settings.batches_per_pass):
+        parcels = claimed[1]
+        in_flight = network.submit(_send, kind, prepared, parcels)
+        _fast_commit(session, kind)
+        if unrecorded:
+            _record(session, *unrecorded, worker, settings, report)
+        more = (len(parcels) == settings.batch_size and sent + 1 < settings.batches_per_pass
+                and not stop.is_set())
+        claimed = (
+            _claim(session, destination, worker, settings, commit=False, after_id=parcels[-1].id)
+            if more else None
+        )
+        session.commit()
+        unrecorded = (parcels, in_flight.result())
+        report.destinations.add(destination)
+        if claimed is None or claimed[0] != kind or not all(
+            outcome.status == DELIVERED for outcome in unrecorded[1]
+        ):
+            break
+    _fast_commit(session, kind)
+    if unrecorded:
+        _record(session, *unrecorded, worker, settings, report)
+    if claimed:  # leased but not sent (an item before it failed, or the pass is over)
+        _release(session, claimed[1], worker)
+    session.commit()
+
+
+def _fast_commit(session: Session, kind: str) -> None:
+    """xAPI marks are safe to lose in a database crash (see ``durability``): the commit wait
+    was a third of the worker's time per batch."""
+    if kind == "xapi":
+        commit_without_disk_wait(session)
+
+
+def _release(session: Session, parcels: list[Parcel], worker: str) -> None:
+    """Give back a lease without sending (the caller commits)."""
+    session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id.in_([p.id for p in parcels]), OutboxItem.claimed_by == worker,
+               OutboxItem.status == PENDING)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _due_destinations(session: Session) -> list[str]:
@@ -199,17 +280,29 @@ def _due_destinations(session: Session) -> list[str]:
 
 
 def _claim(
-    session: Session, destination: str, worker: str, settings: DeliverySettings
+    session: Session, destination: str, worker: str, settings: DeliverySettings,
+    commit: bool = True,
+    after_id: int | None = None,
 ) -> tuple[str, list[Parcel]] | None:
-    """Lease the oldest pending items of ``destination``, or None if its head is not free."""
+    """Lease the oldest pending items of ``destination``, or None if its head is not free.
+
+    With ``after_id`` the batch starts right after that item: the caller holds the lease on
+    every pending item up to it (the batch it is sending). With ``commit=False`` the lease
+    joins the caller's transaction (which commits it).
+    """
     now = utcnow()
     head_id = session.scalar(
         select(func.min(OutboxItem.id)).where(
-            OutboxItem.destination == destination, OutboxItem.status == PENDING
+            OutboxItem.destination == destination,
+            OutboxItem.status == PENDING,
+            OutboxItem.id > (after_id or 0),
         )
     )
-    rows = session.scalars(
-        select(OutboxItem)
+    # Plain rows, not ORM objects: building and tracking 50 entities per batch was most of
+    # the worker's own CPU time.
+    rows = session.execute(
+        select(OutboxItem.id, OutboxItem.item_id, OutboxItem.payload, OutboxItem.kind,
+               OutboxItem.claimed_until, OutboxItem.next_attempt_at)
         .where(
             OutboxItem.destination == destination,
             OutboxItem.status == PENDING,
@@ -221,14 +314,15 @@ def _claim(
     ).all()
     # In order only: the batch starts at the destination's oldest pending item and stops at the
     # first item that is not due, leased by another worker, or of another kind.
-    batch: list[OutboxItem] = []
+    batch: list[Row[Any]] = []
     for row in rows:
         leased = row.claimed_until is not None and as_utc(row.claimed_until) > now
         if leased or as_utc(row.next_attempt_at) > now or (batch and row.kind != batch[0].kind):
             break
         batch.append(row)
     if not batch or batch[0].id != head_id or batch[0].kind not in _senders:
-        session.rollback()
+        if commit:
+            session.rollback()
         return None
     until = now + timedelta(seconds=settings.lease_seconds)
     parcels = [Parcel(row.id, row.item_id, dict(row.payload)) for row in batch]
@@ -239,15 +333,15 @@ def _claim(
         .values(claimed_by=worker, claimed_until=until)
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    if commit:
+        _fast_commit(session, kind)
+        session.commit()
     return kind, parcels
 
 
-def _send(session: Session, kind: str, destination: str, parcels: list[Parcel]) -> list[Outcome]:
-    sender = _senders[kind]
-    prepared = sender.prepare(session, destination)
-    session.commit()  # end the read transaction: SQLite would otherwise hold its write lock
-    outcomes = sender.send(prepared, parcels)
+def _send(kind: str, prepared: Any, parcels: list[Parcel]) -> list[Outcome]:
+    """The sender's network work (in the delivery thread): no database access."""
+    outcomes = _senders[kind].send(prepared, parcels)
     if len(outcomes) != len(parcels):
         raise RuntimeError(f"{kind} sender gave {len(outcomes)} outcomes for {len(parcels)} items")
     return outcomes
@@ -306,7 +400,6 @@ def _record(
         else:
             item.next_attempt_at = now + timedelta(seconds=backoff_delay(item.attempts, settings))
             report.retrying += 1
-    session.commit()
 
 
 def retry_now(
@@ -406,7 +499,7 @@ class DeliveryWorker:
                 if time.monotonic() >= self._chores_due:
                     self._chores_due = time.monotonic() + self.chore_seconds
                     run_chores(db.session)
-                return deliver_due(db.session, self.settings, self.worker_id)
+                return deliver_due(db.session, self.settings, self.worker_id, self._stopping)
             finally:
                 db.session.remove()
 

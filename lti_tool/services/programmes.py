@@ -103,7 +103,12 @@ def programmes() -> list[Programme]:
 
 def target_of(resource_link: ResourceLink | None) -> Target | None:
     """What the resource link's ``peerready_target`` selects, or None for the training home."""
-    value = str((resource_link.custom or {}).get(TARGET_PARAM, "")) if resource_link else ""
+    return target_in(resource_link.custom if resource_link else None)
+
+
+def target_in(custom: dict[str, Any] | None) -> Target | None:
+    """What a link's custom parameters (``peerready_target``) select, or None."""
+    value = str((custom or {}).get(TARGET_PARAM, ""))
     kind, _, item_id = value.partition(":")
     if kind not in TARGET_KINDS or not item_id:
         return None

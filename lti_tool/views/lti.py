@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 from flask import current_app
 from flask import jsonify
@@ -21,7 +23,6 @@ from lti_tool.extensions import limiter
 from lti_tool.lti import errors
 from lti_tool.lti import launch as lti_launch
 from lti_tool.lti.roles import Role
-from lti_tool.models import ResourceLink
 from lti_tool.services import keys
 from lti_tool.services import launches
 from lti_tool.services import programmes
@@ -93,19 +94,21 @@ def _finish(id_token: str | None, state: str) -> ResponseReturnValue:
     session.regenerate()
     session["launch"] = result.to_session()
     ensure_saved()
-    return redirect(url_for(_destination(result, message_launch.is_deep_link_launch())), 303)
+    destination = _destination(result, message_launch.is_deep_link_launch(), claims)
+    return redirect(url_for(destination), 303)
 
 
-def _destination(result: Launch, is_deep_link: bool) -> str:
+def _destination(result: Launch, is_deep_link: bool, claims: dict[str, Any]) -> str:
     if is_deep_link:
         if result.role is not Role.TRAINER:
             raise NotAllowed("deep linking launch by a non-teaching role")
         return "trainer.deep_link"
     if result.role is Role.TRAINER:
         return "trainer.home"
-    # A link whose custom parameters select a module, quiz or programme opens it.
-    link = db.session.get(ResourceLink, result.resource_link_id) if result.resource_link_id else None
-    return "mentor.start" if programmes.target_of(link) else "mentor.home"
+    # A link whose custom parameters select a module, quiz or programme opens it. They were
+    # just stored on the link from these claims (reading the link back would be a query).
+    custom = claims.get(launches.CLAIM + "custom") if result.resource_link_id else None
+    return "mentor.start" if programmes.target_in(custom) else "mentor.home"
 
 
 @bp.get("/.well-known/jwks.json")

@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.lti import registry
 from lti_tool.models import LrsEndpoint
 from lti_tool.models import Platform
 from lti_tool.services.crypto import decrypt_text
@@ -86,11 +87,19 @@ def endpoints_for(
 def destinations_for(
     session: Session, platform_id: int, deployment_id: int | None = None
 ) -> list[str]:
-    """Outbox destinations for a school's statements; empty means: keep them in PeerReady."""
-    own = [destination_of(e) for e in endpoints_for(session, platform_id, deployment_id)]
-    if own:
-        return own
-    return [ENV_DESTINATION] if env_target() else []
+    """Outbox destinations for a school's statements; empty means: keep them in PeerReady.
+
+    Cached per worker like the registrations (``REGISTRATION_CACHE_SECONDS``): every launch,
+    answer and progress report asks. Adding or removing an endpoint clears this worker's
+    cache; other workers follow within that time.
+    """
+
+    def load() -> tuple[str, ...]:
+        own = [destination_of(e) for e in endpoints_for(session, platform_id, deployment_id)]
+        return tuple(own) if own else ((ENV_DESTINATION,) if env_target() else ())
+
+    key = ("lrs-destinations", platform_id, deployment_id, current_app.config.get("LRS_ENDPOINT"))
+    return list(registry.remember(key, load))
 
 
 def target_for(session: Session, destination: str) -> LrsTarget | None:

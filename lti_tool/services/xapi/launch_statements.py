@@ -29,6 +29,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from lti_tool.models import Context
+from lti_tool.models import Enrollment
 from lti_tool.models import LaunchSession
 from lti_tool.models import ResourceLink
 from lti_tool.models import User
@@ -38,6 +39,7 @@ from lti_tool.services.xapi import activities
 from lti_tool.services.xapi import statements
 from lti_tool.services.xapi.recording import context_for
 from lti_tool.services.xapi.recording import emit
+from lti_tool.services.xapi.recording import emit_all
 
 TOUCH_EVERY = timedelta(seconds=30)  # activity is written at most this often per session
 
@@ -48,11 +50,18 @@ def session_id_for(launch_id: str) -> uuid.UUID:
 
 
 def emit_launch(
-    session: Session, user: User, context: Context, link: ResourceLink | None, launch_id: str
+    session: Session,
+    user: User,
+    context: Context,
+    link: ResourceLink | None,
+    launch_id: str,
+    enrollment: Enrollment | None = None,
 ) -> None:
     """Add the launch's session row and its ``launched`` and ``initialized`` statements."""
     session_id = session_id_for(launch_id)
-    ctx = context_for(session, user, context, resource_link=link, session_id=session_id)
+    ctx = context_for(
+        session, user, context, resource_link=link, session_id=session_id, enrollment=enrollment
+    )
     target = _target(ctx.course, link)
     now = utcnow()
     session.add(LaunchSession(
@@ -60,8 +69,7 @@ def emit_launch(
         resource_link_id=link.id if link is not None else None,
         started_at=now, last_active_at=now,
     ))
-    emit(session, ctx, statements.launched(ctx, target))
-    emit(session, ctx, statements.initialized(ctx, target))
+    emit_all(session, ctx, [statements.launched(ctx, target), statements.initialized(ctx, target)])
 
 
 def touch(session: Session, launch_id: str, *, is_page: bool) -> bool:

@@ -60,12 +60,17 @@ def context_for(
     resource_link: ResourceLink | None = None,
     module: Activity | None = None,
     session_id: uuid.UUID | None = None,
+    enrollment: Enrollment | None = None,
 ) -> StatementContext:
-    """The ``StatementContext`` for ``user`` in course ``context`` (optionally a link, a module)."""
+    """The ``StatementContext`` for ``user`` in course ``context`` (optionally a link, a module).
+
+    Pass ``enrollment`` when the caller has it (a launch does): it saves a query.
+    """
     platform: Platform = user.platform
-    enrollment = session.scalars(
-        select(Enrollment).filter_by(user_id=user.id, context_id=context.id)
-    ).one()
+    if enrollment is None:
+        enrollment = session.scalars(
+            select(Enrollment).filter_by(user_id=user.id, context_id=context.id)
+        ).one()
     lti: dict[str, Any] = {
         v.LTI_DEPLOYMENT: context.deployment.deployment_id,
         v.LTI_CONTEXT: {"id": context.lti_context_id},
@@ -91,6 +96,16 @@ def emit(
 ) -> None:
     """Queue ``statement`` for each of the school's LRSs, or keep it in PeerReady's store."""
     _record(session, statement, ctx.platform_id, ctx.deployment_id, ctx.context_id, ref)
+
+
+def emit_all(session: Session, ctx: StatementContext, statements: Iterable[Statement]) -> None:
+    """``emit`` each of ``statements``, finding the school's LRS destinations once."""
+    destinations = (
+        destinations_for(session, ctx.platform_id, ctx.deployment_id) if ctx.platform_id else []
+    )
+    for statement in statements:
+        _record(session, statement, ctx.platform_id, ctx.deployment_id, ctx.context_id, None,
+                destinations=destinations)
 
 
 def _record(
