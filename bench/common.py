@@ -135,7 +135,9 @@ def gunicorn(name: str, module: str, workers: int, env: dict[str, str],
         "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--timeout", "30",
         "--error-logfile", str(log or "/dev/null"), module,
     ]
-    process = subprocess.Popen(command, env={**os.environ, **env}, cwd=ROOT,
+    # PEERREADY_WEB_WORKER as config/gunicorn.conf.py sets it in production (the baseline ignores it)
+    process = subprocess.Popen(command, env={**os.environ, "PEERREADY_WEB_WORKER": "true", **env},
+                               cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = Server(name, f"http://127.0.0.1:{port}", process)
     try:

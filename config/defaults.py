@@ -16,6 +16,9 @@ SCHOOL_NAME = "PeerReady"
 SCHOOL_EMAIL = None
 # "development" enables the demo platform and writes a secret key to instance/.
 ENVIRONMENT = "development"
+# True in gunicorn workers (config/gunicorn.conf.py sets PEERREADY_WEB_WORKER): they serve
+# requests only, so they skip the `flask` commands and Alembic, which cost memory in every worker.
+WEB_WORKER = False
 # The built-in demo platform (a tiny LMS at /demo): only ever on in development.
 DEMO_PLATFORM = True
 

@@ -5,6 +5,9 @@ Override any of them on the command line (``-w 8``, ``-b 0.0.0.0:9000``).
 
 import os
 
+# Workers serve requests only: no `flask` commands or migrations loaded in each (saves memory).
+os.environ.setdefault("PEERREADY_WEB_WORKER", "true")
+
 bind = os.environ.get("PEERREADY_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("PEERREADY_WORKERS", "4"))
 timeout = 30

@@ -24,7 +24,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _configure_logging(app)
     _configure_database_url(app)
 
-    from lti_tool import cli
     from lti_tool import extensions
     from lti_tool import navigation
     from lti_tool import security
@@ -44,7 +43,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     navigation.init_app(app)
     delivery.init_app(app)
-    cli.init_app(app)
+    if not app.config["WEB_WORKER"]:  # the flask command, tests, scripts: not gunicorn workers
+        from lti_tool import cli
+
+        extensions.init_migrations(app)
+        cli.init_app(app)
     return app
 
 

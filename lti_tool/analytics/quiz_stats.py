@@ -24,10 +24,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from typing import Literal
 from typing import TypeAlias
 
-import numpy as np
+from lti_tool.lazy_import import lazy_import
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_import("numpy")  # loaded when a statistics page is first shown
+
 
 # Which attempts count, as Moodle's "Calculate statistics from" setting: the first, last or
 # highest-scoring finished attempt of each user, or all finished attempts.

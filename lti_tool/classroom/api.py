@@ -18,7 +18,6 @@ import google_auth_httplib2
 import httplib2
 from flask import current_app
 from google.oauth2.credentials import Credentials
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from lti_tool.classroom.errors import ClassroomUnavailable
@@ -85,6 +84,9 @@ class ClassroomApi:
         self.credentials = credentials
         http = google_auth_httplib2.AuthorizedHttp(credentials, http=httplib2.Http(timeout=timeout))
         options = {"api_endpoint": endpoint} if endpoint else None
+        # Imported here: the discovery client is large, and only Classroom schools need it.
+        from googleapiclient.discovery import build
+
         self.service = build("classroom", "v1", http=http, static_discovery=True,
                              cache_discovery=False, client_options=options)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
 import google.auth.exceptions
@@ -26,7 +27,6 @@ import google.auth.transport.requests
 import requests
 from flask import current_app
 from google.oauth2 import id_token as google_id_token
-from google_auth_oauthlib.flow import Flow
 from jwt import PyJWTError
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
@@ -36,6 +36,9 @@ from lti_tool.classroom.errors import NotConfigured
 from lti_tool.classroom.errors import SignInFailed
 from lti_tool.store import get_store
 from lti_tool.urls import external_url
+
+if TYPE_CHECKING:
+    from google_auth_oauthlib.flow import Flow
 
 # Google returns every scope granted so far (include_granted_scopes); that is expected, so
 # oauthlib must not treat a wider scope as an error. We check the scopes we need ourselves.
@@ -62,6 +65,9 @@ class SignIn:
 
 
 def _flow(scopes: frozenset[str], **kwargs: Any) -> Flow:
+    # Imported here: only sign-in needs it, so web workers of LTI-only schools start without it.
+    from google_auth_oauthlib.flow import Flow
+
     config = current_app.config
     if not (config.get("GOOGLE_CLIENT_ID") and config.get("GOOGLE_CLIENT_SECRET")):
         raise NotConfigured("GOOGLE_CLIENT_ID or GOOGLE_CLIENT_SECRET is not set")

@@ -115,8 +115,3 @@ def _qr(pdf: Canvas, url: str, x: float, y: float, size: float) -> None:
                          stroke=0, fill=1)
 
 
-def qr_svg(url: str) -> bytes:
-    """A QR code of ``url`` as an SVG image for web pages, with a text title for screen readers."""
-    out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, title="QR code of the verification link")
-    return out.getvalue()

@@ -30,7 +30,6 @@ from lti_tool.services import certification
 from lti_tool.services import programmes
 from lti_tool.services import progress
 from lti_tool.services.audience import audience_for
-from lti_tool.services.handbook import handbook_pdf
 from lti_tool.sessions import TOKEN_HEADER
 from lti_tool.sessions import TOKEN_PARAM
 from modules.errors import InvalidProgress
@@ -121,6 +120,9 @@ def watch_again(module_id: str) -> ResponseReturnValue:
 @requires_role(Role.MENTOR, Role.TRAINER)
 def handbook(programme_id: str) -> ResponseReturnValue:
     """The programme's handbook as a PDF, generated from its modules."""
+    # Imported here: only the PDF routes need reportlab, so web workers start without it.
+    from lti_tool.services.handbook import handbook_pdf
+
     found = programmes.programme(programme_id)
     pdf = handbook_pdf(
         found, [programmes.module(m) for m in found.modules],

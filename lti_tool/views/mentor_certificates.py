@@ -12,7 +12,6 @@ from lti_tool.extensions import db
 from lti_tool.lti.roles import Role
 from lti_tool.models.types import as_utc
 from lti_tool.models.types import utcnow
-from lti_tool.services import certificate_pdf
 from lti_tool.services import certification
 from lti_tool.services import open_badges
 from lti_tool.urls import external_url
@@ -39,6 +38,9 @@ def certificates() -> ResponseReturnValue:
 @requires_role(Role.MENTOR)
 def certificate_pdf_download(code: str) -> ResponseReturnValue:
     """The printable certificate (PDF) in the school's name."""
+    # Imported here: only the PDF routes need reportlab, so web workers start without it.
+    from lti_tool.services import certificate_pdf
+
     found = certification.for_learner(db.session, g.user, code)
     platform = g.user.platform
     pdf = certificate_pdf.render(certificate_pdf.CertificateText(

@@ -21,7 +21,6 @@ from lti_tool.errors import NotFound
 from lti_tool.extensions import db
 from lti_tool.models import Platform
 from lti_tool.services.audience import course_audience
-from lti_tool.services.privacy import pdf
 from lti_tool.services.privacy.export import Export
 from lti_tool.services.privacy.policy import policy_of
 from lti_tool.services.xapi.endpoints import destinations_for
@@ -79,6 +78,9 @@ def notice_for(audience: str) -> ResponseReturnValue:
 def export_download(found: Export, kind: str, filename: str) -> Response:
     """A subject access export as a PDF or JSON attachment that no cache keeps."""
     if kind == "pdf":
+        # Imported here: only the PDF routes need reportlab, so web workers start without it.
+        from lti_tool.services.privacy import pdf
+
         response = Response(pdf.export_pdf(found), mimetype="application/pdf")
     else:
         response = Response(json.dumps(found.as_json(), indent=2), mimetype="application/json")

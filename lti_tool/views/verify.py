@@ -20,9 +20,9 @@ from lti_tool.models import Platform
 from lti_tool.models import WithdrawnCertificate
 from lti_tool.models.types import as_utc
 from lti_tool.models.types import utcnow
-from lti_tool.services import certificate_pdf
 from lti_tool.services import certification
 from lti_tool.services import open_badges
+from lti_tool.services.qr_code import qr_svg
 from lti_tool.urls import external_url
 
 bp = Blueprint("verify", __name__)
@@ -53,7 +53,7 @@ def certificate(code: str) -> ResponseReturnValue:
 def qr_code(code: str) -> ResponseReturnValue:
     """A QR code of the verification page's address."""
     found = certification.by_code(db.session, code)
-    svg = certificate_pdf.qr_svg(external_url("verify.certificate", code=found.code))
+    svg = qr_svg(external_url("verify.certificate", code=found.code))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
