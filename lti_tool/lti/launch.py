@@ -97,7 +97,9 @@ class _CookieService(FlaskCookieService):  # type: ignore[misc]
     """pylti1p3's state cookie, also ``Partitioned`` (CHIPS) so it survives in iframes."""
 
     def update_response(self, response: Response) -> None:
-        secure = bool(self._request.is_secure())
+        # Browsers keep Secure cookies from http://localhost (a trustworthy origin), so a tool
+        # there gets the SameSite=None cookie a cross-site form_post needs, as over HTTPS.
+        secure = bool(self._request.is_secure()) or _is_localhost()
         for key, data in self._cookie_data_to_set.items():
             response.set_cookie(
                 key,
@@ -109,6 +111,10 @@ class _CookieService(FlaskCookieService):  # type: ignore[misc]
                 samesite="None" if secure else "Lax",
                 partitioned=secure,
             )
+
+
+def _is_localhost() -> bool:
+    return request.host.rsplit(":", 1)[0] == "localhost"
 
 
 def _storage() -> StoreLaunchDataStorage:
