@@ -97,9 +97,7 @@ class _CookieService(FlaskCookieService):  # type: ignore[misc]
     """pylti1p3's state cookie, also ``Partitioned`` (CHIPS) so it survives in iframes."""
 
     def update_response(self, response: Response) -> None:
-        # Browsers keep Secure cookies from http://localhost (a trustworthy origin), so a tool
-        # there gets the SameSite=None cookie a cross-site form_post needs, as over HTTPS.
-        secure = bool(self._request.is_secure()) or _is_localhost()
+        secure = bool(self._request.is_secure())
         for key, data in self._cookie_data_to_set.items():
             response.set_cookie(
                 key,
@@ -111,10 +109,6 @@ class _CookieService(FlaskCookieService):  # type: ignore[misc]
                 samesite="None" if secure else "Lax",
                 partitioned=secure,
             )
-
-
-def _is_localhost() -> bool:
-    return request.host.rsplit(":", 1)[0] == "localhost"
 
 
 def _storage() -> StoreLaunchDataStorage:
