@@ -172,8 +172,9 @@ def answer_checkpoint(page: Page, frame: Frame, point: Any, *, keyboard: bool,
 
 def tab_to(page: Page, frame: Frame, check: str, what: str, limit: int = 60) -> None:
     """Press Tab until ``check`` (JS, run in the frame) is true for the focused element."""
+    root = frame.locator(":root")  # a locator waits out a navigation; Frame.evaluate may not
     for _ in range(limit):
-        if frame.evaluate(f"() => document.hasFocus() && ({check})()"):
+        if root.evaluate(f"() => document.hasFocus() && ({check})()", timeout=10_000):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"Tab never reached {what}")
