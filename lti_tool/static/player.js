@@ -66,18 +66,21 @@
   function onTime() {
     var now = adapter.currentTime();
     if (adapter.paused() || checkpointOpen) { lastTime = now; return; }
+    var playedFrom = now;        // where this stretch of play began, for checkpoints passed
     if (openStart === null) {
       openStart = now;
     } else if (now < lastTime || now - lastTime > MAX_JUMP * adapter.rate() + 0.5) {
       closeSegment();            // a jump (seek) that the seeking event didn't catch
       openStart = now;
+    } else {
+      playedFrom = lastTime;
     }
     lastTime = now;
     if (now > furthest && now - furthest <= MAX_JUMP * adapter.rate() + SKIP_TOLERANCE) {
       furthest = now;
     }
     highlightCue(now);
-    checkCheckpoints(now);
+    checkCheckpoints(playedFrom, now);
   }
 
   function takeReport() {
@@ -220,11 +223,13 @@
     dialog.addEventListener("close", function () { closeCheckpoint(); });
   }
 
-  function checkCheckpoints(time) {
+  // A checkpoint opens when play passes it: between two timeupdates (a few seconds apart at
+  // high speed) or up to 2 s before a seek's landing point.
+  function checkCheckpoints(from, time) {
     if (!dialog || checkpointOpen) { return; }
     for (var i = 0; i < checkpoints.length; i++) {
       var point = checkpoints[i];
-      if (!point.shown && answered.indexOf(point.id) < 0 && time >= point.at && time - point.at < 2) {
+      if (!point.shown && answered.indexOf(point.id) < 0 && time >= point.at && from - point.at < 2) {
         openCheckpoint(point);
         return;
       }

@@ -29,6 +29,7 @@ printed with the failure.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.e2e.e2e_browser import tool_frame
+from tests.e2e.e2e_lms import PEOPLE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_tool import ToolServer
 from tests.e2e.e2e_tool import database
@@ -96,6 +98,7 @@ def tool(
     tmp = tmp_path_factory.mktemp("e2e-tool")
     with database(tmp) as url, running_tool(tmp, url, lms.registration_args()) as server:
         lms.tool_url = server.url
+        lms.start_gradebook()
         yield server
 
 
@@ -161,8 +164,8 @@ def launch_as(lms: SchoolLMS, tool: ToolServer) -> Callable[..., Any]:
     """
 
     def _launch(page: Any, person: str, kind: str = "resource", *, expect: str | None = None,
-                storage: bool = True) -> Any:
-        page.goto(lms.activity_url(person, kind, storage=storage))
+                storage: bool = True, link: str = "training") -> Any:
+        page.goto(lms.activity_url(person, kind, storage=storage, link=link))
         return tool_frame(page, expect or destination(person, kind))
 
     return _launch
@@ -172,7 +175,48 @@ def destination(person: str, kind: str) -> str:
     """Where a successful launch of ``kind`` by ``person`` ends up in PeerReady."""
     if kind == "deep-link":
         return "/trainer/deep-link"
-    return "/mentor/" if person == "mentor" else "/trainer/"
+    return "/mentor/" if PEOPLE[person].role == "Learner" else "/trainer/"
+
+
+@pytest.fixture(scope="session")
+def tool_app(tool: ToolServer) -> Any:
+    """PeerReady's app in the test process, on the running tool's database.
+
+    For seeding a learner's earlier training through the services (``tests.support.training``)
+    inside ``with tool_app.app_context():``; the pages under test are the gunicorn ones.
+    """
+    from lti_tool import create_app
+
+    return create_app({
+        "TESTING": True, "SECRET_KEY": tool.env["PEERREADY_SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": tool.database_url, "PUBLIC_BASE_URL": tool.url,
+    })
+
+
+@pytest.fixture
+def seeding(tool_app: Any, tool: ToolServer) -> Callable[[], Any]:
+    """``with seeding():`` the services on the running PeerReady's database and URLs."""
+
+    @contextmanager
+    def _seeding() -> Iterator[None]:
+        from lti_tool.extensions import db
+
+        with tool_app.test_request_context(base_url=tool.url):
+            try:
+                yield
+            finally:
+                # Every SQLite transaction here holds the write lock (BEGIN IMMEDIATE), and the
+                # module's app context never ends: end the session, or the tool waits on it.
+                db.session.remove()
+
+    return _seeding
+
+
+@pytest.fixture(scope="module")
+def content(tool_app: Any) -> Iterator[None]:
+    """The shipped modules and quizzes as the running PeerReady sees them (no database use)."""
+    with tool_app.app_context():
+        yield
 
 
 @pytest.fixture

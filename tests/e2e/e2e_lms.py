@@ -9,7 +9,11 @@ PeerReady's code), offers LTI Platform Storage through postMessage (it serves th
 ``lti_tool/static/demo-platform.js``, which speaks the platform's side of that protocol) and
 verifies the tool's deep-linking response against the tool's published JWKS.
 
-Everything it received is kept in ``received`` so tests can assert on it.
+Its gradebook is ``tests/support/servers.py``'s ``AgsPlatform`` (Moodle's token check, line
+items, scores and 409 rule) behind ``/token`` and ``/lineitems``: each activity (``LINKS``) has a
+line item, and launches carry the AGS claim and the link's custom parameters as Moodle's do.
+
+Everything it received is kept in ``received`` (and ``gradebook``) so tests can assert on it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from tests.support.platform import CLAIM
 from tests.support.platform import MEMBERSHIP
 from tests.support.platform import SigningKey
 from tests.support.platform import TestPlatform
+from tests.support.servers import AgsPlatform
 
 REPO = Path(__file__).resolve().parents[2]
 PLATFORM_STORAGE_JS = REPO / "lti_tool" / "static" / "demo-platform.js"
@@ -54,7 +59,40 @@ PEOPLE = {
     "teacher": Person("teacher", "Mr Jones", "Instructor"),
     "admin": Person("admin", "Mrs Okafor", "Administrator"),
     "intruder": Person("intruder", "Jo Bloggs", "Learner"),
+    # One pupil per journey, so each test starts from a pupil with no training done.
+    "player": Person("player", "Ruby Green", "Learner"),
+    "quizzer": Person("quizzer", "Priya Shah", "Learner"),
+    "finisher": Person("finisher", "Alex Morgan", "Learner"),
+    "keyboard": Person("keyboard", "Kai Evans", "Learner"),
+    "windowed": Person("windowed", "Noor Ali", "Learner"),
+    "watched": Person("watched", "Ellis Reid", "Learner"),
 }
+
+
+@dataclass(frozen=True)
+class Link:
+    """An activity in the course: a resource link, its custom parameters and its line item."""
+
+    id: str
+    title: str
+    custom: dict[str, str]
+    lineitem: str  # a path on the LMS: the gradebook column scores for this link go to
+
+
+# The course's activities: the whole training (grades the programme: certification) and a link
+# a teacher made for one quiz (grades that quiz), as deep linking would have created it.
+LINKS = {
+    "training": Link("e2e-link-1", "PeerReady training", {}, "/lineitems/1"),
+    "boundaries-quiz": Link(
+        "e2e-link-quiz", "Boundaries quiz", {"peerready_target": "quiz:boundaries"},
+        "/lineitems/2",
+    ),
+}
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+AGS_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+]
 # What a launch asks the platform to send: a resource link, the content picker, or a launch
 # whose id_token someone altered after the platform signed it.
 KINDS = ("resource", "deep-link", "tampered")
@@ -83,18 +121,39 @@ class SchoolLMS:
     deployment_id: str = "e2e-deployment-1"
     key: SigningKey = field(default_factory=SigningKey)
     received: Received = field(default_factory=Received)
+    gradebook: AgsPlatform = field(
+        default_factory=lambda: AgsPlatform({"keys": []}, "peerready-e2e")
+    )
 
     # --- what tests use --------------------------------------------------------------------
 
     def course_url(self, person: str) -> str:
         return f"{self.base_url}/course?{urlencode({'as': person})}"
 
-    def activity_url(self, person: str, kind: str = "resource", storage: bool = True) -> str:
+    def activity_url(
+        self, person: str, kind: str = "resource", storage: bool = True, link: str = "training"
+    ) -> str:
         """The page embedding PeerReady; ``storage=False`` offers no Platform Storage."""
         query = {"as": person, "kind": kind}
         if not storage:
             query["storage"] = "off"
+        if link != "training":
+            query["link"] = link
         return f"{self.base_url}/activity?{urlencode(query)}"
+
+    def scores_for(self, person: str, link: str) -> list[dict[str, Any]]:
+        """The scores the gradebook accepted for ``person`` in ``link``'s column, in order."""
+        path = f"{LINKS[link].lineitem}/scores"
+        return [s for s in self.gradebook.scores
+                if s["userId"] == sub_for(person) and s["lineitem"] == path]
+
+    def start_gradebook(self) -> None:
+        """Trust the tool's published keys for client assertions (once PeerReady runs)."""
+        self.gradebook.base = self.base_url
+        self.gradebook.tool_jwks = requests.get(
+            f"{self.tool_url}/.well-known/jwks.json", timeout=5
+        ).json()
+        self.gradebook.students = {sub_for(k) for k, p in PEOPLE.items() if p.role == "Learner"}
 
     def registration_args(self) -> list[str]:
         """Arguments for ``flask platform add``, as a school's admin would type them."""
@@ -117,12 +176,15 @@ class SchoolLMS:
             "/auth": self._authenticate,
             "/jwks": lambda _: _json({"keys": [self.key.public_jwk()]}),
             "/deep-link-return": self._deep_link_return,
+            "/token": self.gradebook.route,
             "/static/demo-platform.js": lambda _: Response(
                 PLATFORM_STORAGE_JS.read_bytes(), mimetype="text/javascript"
             ),
             "/static/lms-recorder.js": lambda _: Response(RECORDER_JS, mimetype="text/javascript"),
         }
         handler = routes.get(request.path)
+        if handler is None and request.path.startswith("/lineitems"):
+            handler = self.gradebook.route
         response = handler(request) if handler else _page("Not found", "<p>No such page.</p>", 404)
         return response(environ, start_response)
 
@@ -150,11 +212,14 @@ class SchoolLMS:
         if kind not in KINDS:
             return _page("Not found", "<p>No such activity.</p>", 404)
         storage = request.args.get("storage") != "off"
+        link = request.args.get("link", "training")
+        if link not in LINKS:
+            return _page("Not found", "<p>No such activity.</p>", 404)
         params = {
             "iss": self.base_url,
             "client_id": self.client_id,
             "lti_deployment_id": self.deployment_id,
-            "login_hint": f"{person.key}|{kind}",
+            "login_hint": f"{person.key}|{kind}|{link}",
             "lti_message_hint": kind,
             "target_link_uri": f"{self.tool_url}/lti/launch",
         }
@@ -185,8 +250,8 @@ class SchoolLMS:
         wrong = [name for name, value in expected.items() if params.get(name) != value]
         if wrong or not params.get("nonce") or not params.get("state"):
             return _page("Sign-in refused", f"<p>Bad authentication request: {wrong}</p>", 400)
-        person_key, _, kind = params.get("login_hint", "").partition("|")
-        token = self.id_token(PEOPLE[person_key], kind, params["nonce"])
+        person_key, kind, link = (params.get("login_hint", "") + "||").split("|")[:3]
+        token = self.id_token(PEOPLE[person_key], kind, params["nonce"], LINKS[link or "training"])
         fields = "".join(
             f'<input type="hidden" name="{name}" value="{escape(value)}">'
             for name, value in (("id_token", token), ("state", params["state"]))
@@ -198,7 +263,9 @@ class SchoolLMS:
         )
         return _page("Signing you in", body)
 
-    def id_token(self, person: Person, kind: str, nonce: str) -> str:
+    def id_token(
+        self, person: Person, kind: str, nonce: str, link: Link = LINKS["training"]
+    ) -> str:
         """Sign the launch as a platform does; a ``tampered`` one is altered after signing."""
         platform = TestPlatform(
             issuer=self.base_url, client_id=self.client_id, deployment_id=self.deployment_id,
@@ -214,12 +281,18 @@ class SchoolLMS:
             email=None,
             context=COURSE,
             target_link_uri=f"{self.tool_url}/lti/launch",
-            resource_link={"id": "e2e-link-1", "title": "PeerReady training"},
+            resource_link={"id": link.id, "title": link.title},
+            custom=link.custom,
             launch_presentation={"document_target": "iframe", "locale": "en-GB"},
         )
+        claims[AGS_CLAIM] = {
+            "scope": AGS_SCOPES, "lineitems": f"{self.base_url}/lineitems",
+            "lineitem": f"{self.base_url}{link.lineitem}",
+        }
         if kind == "deep-link":
             claims[CLAIM + "message_type"] = "LtiDeepLinkingRequest"
             del claims[CLAIM + "resource_link"]
+            del claims[AGS_CLAIM]["lineitem"]
             claims[DEEP_LINKING + "deep_linking_settings"] = {
                 "deep_link_return_url": f"{self.base_url}/deep-link-return",
                 "accept_types": ["ltiResourceLink"],

@@ -115,6 +115,10 @@ def running_tool(tmp: Path, database_url: str, platform_args: list[str]) -> Iter
         "PEERREADY_SECRET_KEY": secrets.token_urlsafe(32),
         "PEERREADY_SQLALCHEMY_DATABASE_URI": database_url,
         "PEERREADY_PUBLIC_BASE_URL": url,
+        # Scores and statements leave from a thread of the web process on PostgreSQL too, and
+        # soon after they are queued, so a journey can see what the LMS received.
+        "PEERREADY_OUTBOX_IN_PROCESS_WORKER": "true",
+        "PEERREADY_OUTBOX_IDLE_SECONDS": "0.3",
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     }

@@ -87,7 +87,7 @@ def test_mentor_launch_in_cross_site_iframe_goes_through_platform_storage(
 
     # The LMS was asked to keep the state and gave it back to the tool's frame.
     (auth,) = lms.received.auth_requests[auth_before:]
-    assert auth["state"] == state and auth["login_hint"] == "mentor|resource"
+    assert auth["state"] == state and auth["login_hint"] == "mentor|resource|training"
     messages = page.evaluate("() => window.lmsStorageMessages")
     assert {"subject": "lti.put_data", "key": f"peerready-state-{state}", "value": state,
             "origin": tool.url} in messages

@@ -1,6 +1,8 @@
-"""Doing the training through the real services: completing modules and passing quizzes.
+"""Do a learner's training through the real services, answering from the shipped content.
 
-The right answers are read from the shipped content itself.
+Used where a test needs a learner who has already done part of the programme: modules completed
+through progress reports (checkpoints answered rightly), quizzes passed through the quiz engine.
+Call inside an app context.
 """
 
 from __future__ import annotations
