@@ -29,9 +29,10 @@ printed with the failure.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+import warnings
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -165,8 +166,18 @@ def launch_as(lms: SchoolLMS, tool: ToolServer) -> Callable[..., Any]:
 
     def _launch(page: Any, person: str, kind: str = "resource", *, expect: str | None = None,
                 storage: bool = True, link: str = "training") -> Any:
-        page.goto(lms.activity_url(person, kind, storage=storage, link=link))
-        return tool_frame(page, expect or destination(person, kind))
+        url = lms.activity_url(person, kind, storage=storage, link=link)
+        page.goto(url)
+        try:
+            return tool_frame(page, expect or destination(person, kind), timeout_s=30)
+        except AssertionError as stalled:
+            # Seen rarely on a loaded two-core machine, and not yet explained: the iframe's
+            # form post from the LMS to /lti/launch never answers (gunicorn's access log, shown
+            # at teardown, tells whether it arrived). Open the activity once more, and say so;
+            # the second launch must then succeed in full.
+            warnings.warn(f"launch stalled, opening the activity again: {stalled}", stacklevel=2)
+            page.goto(url)
+            return tool_frame(page, expect or destination(person, kind))
 
     return _launch
 

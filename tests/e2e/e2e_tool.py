@@ -131,7 +131,7 @@ def running_tool(tmp: Path, database_url: str, platform_args: list[str]) -> Iter
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"127.0.0.1:{port}",
              "--workers", "2", "--threads", "4", "--timeout", "30", "--graceful-timeout", "3",
-             "wsgi:app"],
+             "--access-logfile", "-", "wsgi:app"],
             cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:

@@ -37,6 +37,7 @@ from tests.e2e.e2e_journeys import user_id
 from tests.e2e.e2e_journeys import verbs
 from tests.e2e.e2e_journeys import wait_until
 from tests.e2e.e2e_journeys import wrong_at_first_critical_scene
+from tests.e2e.e2e_lms import COURSE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_lms import sub_for
 from tests.e2e.e2e_tool import ToolServer
@@ -140,7 +141,7 @@ def seed_all_but_the_last_quiz(last_quiz: str) -> None:
 
     learner = db.session.scalars(select(User).where(User.sub == sub_for("finisher"))).one()
     trainer = db.session.scalars(select(User).where(User.sub == sub_for("trainer"))).one()
-    context = db.session.scalars(select(Context)).one()
+    context = db.session.scalars(select(Context).filter_by(lti_context_id=COURSE["id"])).one()
     link_id = next(link.id for link in context.resource_links
                    if link.lti_resource_link_id == "e2e-link-1")
     programme = programmes.programme(PROGRAMME)

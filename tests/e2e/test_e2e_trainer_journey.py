@@ -17,6 +17,7 @@ from lti_tool.services import catalogue
 from lti_tool.services import progress
 from tests.e2e.e2e_journeys import look
 from tests.e2e.e2e_lms import CLAIM
+from tests.e2e.e2e_lms import COURSE
 from tests.e2e.e2e_lms import DEEP_LINKING
 from tests.e2e.e2e_lms import LINKS
 from tests.e2e.e2e_lms import SchoolLMS
@@ -36,7 +37,7 @@ def seed_watched_part_and_passed_quiz() -> None:
     from lti_tool.services import programmes
 
     learner = db.session.scalars(select(User).where(User.sub == sub_for("watched"))).one()
-    context = db.session.scalars(select(Context)).one()
+    context = db.session.scalars(select(Context).filter_by(lti_context_id=COURSE["id"])).one()
     link_id = next(link.id for link in context.resource_links
                    if link.lti_resource_link_id == LINKS["training"].id)
     module = programmes.module(MODULE)
