@@ -76,7 +76,8 @@ def database(tmp: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp / 'peerready-e2e.sqlite3'}"
         return
     admin_url = make_url(test_url).set(drivername="postgresql+psycopg")
-    name = f"peerready_e2e_{os.getpid()}"
+    # One database per call: the Classroom journey runs a second tool in the same test process.
+    name = f"peerready_e2e_{os.getpid()}_{secrets.token_hex(4)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -92,13 +93,13 @@ def database(tmp: Path) -> Iterator[str]:
 
 
 def _databases_of_dead_runs(connection: Connection) -> list[str]:
-    """``peerready_e2e_<pid>`` databases whose run died before dropping them (pid gone)."""
+    """``peerready_e2e_<pid>_<random>`` databases whose run died before dropping them (pid gone)."""
     names = connection.scalars(
         text("SELECT datname FROM pg_database WHERE datname LIKE 'peerready\\_e2e\\_%'")
     )
     dead = []
     for found in names:
-        pid = found.rsplit("_", 1)[1]
+        pid = found.removeprefix("peerready_e2e_").split("_", 1)[0]
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             dead.append(found)
     return dead
