@@ -61,7 +61,8 @@ def queue_grade(session: Session, submission: ClassroomSubmission, points: float
     attachment = submission.attachment
     if attachment.max_points is None or attachment.teacher_account_id is None:
         return None
-    points = max(0.0, min(float(points), attachment.max_points))
+    # Two decimals, as Classroom shows grades: 0.15 * 100 must not reach it as 14.999999999999998.
+    points = round(max(0.0, min(float(points), attachment.max_points)), 2)
     link = attachment.resource_link
     return outbox.enqueue(
         session, kind=KIND, destination=destination_for(attachment.teacher_account_id),

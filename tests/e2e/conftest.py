@@ -29,7 +29,6 @@ printed with the failure.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,7 +38,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from tests.e2e.e2e_browser import tool_frame
+from tests.e2e.e2e_browser import launched_frame
 from tests.e2e.e2e_lms import PEOPLE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_tool import ToolServer
@@ -167,17 +166,7 @@ def launch_as(lms: SchoolLMS, tool: ToolServer) -> Callable[..., Any]:
     def _launch(page: Any, person: str, kind: str = "resource", *, expect: str | None = None,
                 storage: bool = True, link: str = "training") -> Any:
         url = lms.activity_url(person, kind, storage=storage, link=link)
-        page.goto(url)
-        try:
-            return tool_frame(page, expect or destination(person, kind), timeout_s=30)
-        except AssertionError as stalled:
-            # Seen rarely on a loaded two-core machine, and not yet explained: the iframe's
-            # form post from the LMS to /lti/launch never answers (gunicorn's access log, shown
-            # at teardown, tells whether it arrived). Open the activity once more, and say so;
-            # the second launch must then succeed in full.
-            warnings.warn(f"launch stalled, opening the activity again: {stalled}", stacklevel=2)
-            page.goto(url)
-            return tool_frame(page, expect or destination(person, kind))
+        return launched_frame(page, lambda: page.goto(url), expect or destination(person, kind))
 
     return _launch
 

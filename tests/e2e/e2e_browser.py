@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,23 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 
 # --- frames --------------------------------------------------------------------------------
+
+
+def launched_frame(page: Page, open_activity: Callable[[], None], path: str) -> Frame:
+    """``open_activity()`` (which opens the LMS page that launches PeerReady), then the frame.
+
+    Seen about once per full browser run on this two-core machine, and not yet explained: after
+    the launch's Platform Storage page, the frame's post to /lti/launch/verify never answers
+    (gunicorn's access log, shown at teardown, has no such request). The activity is opened once
+    more, with a warning in the test report; the second launch must then succeed in full.
+    """
+    open_activity()
+    try:
+        return tool_frame(page, path, timeout_s=30)
+    except AssertionError as stalled:
+        warnings.warn(f"launch stalled, opening the activity again: {stalled}", stacklevel=2)
+        open_activity()
+        return tool_frame(page, path)
 
 
 def tool_frame(

@@ -25,9 +25,9 @@ from lti_tool.models import Enrollment
 from lti_tool.models import User
 from tests.e2e.e2e_browser import Traffic
 from tests.e2e.e2e_browser import audit
+from tests.e2e.e2e_browser import launched_frame
 from tests.e2e.e2e_browser import overflows_horizontally
 from tests.e2e.e2e_browser import shot
-from tests.e2e.e2e_browser import tool_frame
 from tests.e2e.e2e_lms import COURSE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_lms import sub_for
@@ -127,16 +127,18 @@ def test_mentor_launches_and_reaches_peerready_by_keyboard_alone(
     page: Any, lms: SchoolLMS, tool_db: Session
 ) -> None:
     since = datetime.now(UTC)
-    page.goto(lms.course_url("mentor"))
-    for _ in range(10):  # Tab to the activity link, as a keyboard user would
-        page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.textContent") == "PeerReady training":
-            break
-    else:
-        pytest.fail("Tab never reached the 'PeerReady training' link on the course page")
-    page.keyboard.press("Enter")
 
-    frame = tool_frame(page, "/mentor/")
+    def open_by_keyboard() -> None:
+        page.goto(lms.course_url("mentor"))
+        for _ in range(10):  # Tab to the activity link, as a keyboard user would
+            page.keyboard.press("Tab")
+            if page.evaluate("() => document.activeElement.textContent") == "PeerReady training":
+                break
+        else:
+            pytest.fail("Tab never reached the 'PeerReady training' link on the course page")
+        page.keyboard.press("Enter")
+
+    frame = launched_frame(page, open_by_keyboard, "/mentor/")
     assert_mentor_home(frame)
     assert_mentor_enrolled(tool_db, since)
 
