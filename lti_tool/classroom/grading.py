@@ -78,20 +78,29 @@ def queue_grade(session: Session, submission: ClassroomSubmission, points: float
 
 
 def on_module_completed(session: Session, row: ModuleProgress) -> None:
-    """Queue Classroom grades that a newly completed module changes (the caller commits)."""
-    for submission in _graded_submissions(session, row.user_id, row.context_id):
-        points = _points_after_completion(submission, row)
-        if points is not None:
-            queue_grade(session, submission, points)
+    """Queue full points on the pupil's attachments for that module (the caller commits)."""
+    _grade_target(session, row.user_id, row.context_id, "module", row.module_id, 1.0)
 
 
 def on_quiz_graded(
     session: Session, user_id: int, context_id: int, quiz_id: str, scaled: float
 ) -> None:
     """Queue the quiz's grade on every Classroom attachment for that quiz (the caller commits)."""
+    _grade_target(session, user_id, context_id, "quiz", quiz_id, scaled)
+
+
+def on_certified(session: Session, user_id: int, context_id: int, programme_id: str) -> None:
+    """Queue full points on every Classroom attachment for the programme (the caller commits)."""
+    _grade_target(session, user_id, context_id, "programme", programme_id, 1.0)
+
+
+def _grade_target(
+    session: Session, user_id: int, context_id: int, kind: str, item_id: str, scaled: float
+) -> None:
+    """Queue ``scaled`` of the maximum on the pupil's graded attachments for ``kind:item_id``."""
     for submission in _graded_submissions(session, user_id, context_id):
         target = programmes.target_of(submission.attachment.resource_link)
-        if target is not None and (target.kind, target.id) == ("quiz", quiz_id):
+        if target is not None and (target.kind, target.id) == (kind, item_id):
             assert submission.attachment.max_points is not None
             queue_grade(session, submission, scaled * submission.attachment.max_points)
 
@@ -104,22 +113,6 @@ def _graded_submissions(session: Session, user_id: int, context_id: int) -> list
         .where(ClassroomSubmission.user_id == user_id, ResourceLink.context_id == context_id,
                ClassroomAttachment.max_points.is_not(None))
     ))
-
-
-def on_certified(session: Session, user_id: int, context_id: int, programme_id: str) -> None:
-    """Queue full points on every Classroom attachment for the programme (the caller commits)."""
-    for submission in _graded_submissions(session, user_id, context_id):
-        target = programmes.target_of(submission.attachment.resource_link)
-        if target is not None and (target.kind, target.id) == ("programme", programme_id):
-            assert submission.attachment.max_points is not None
-            queue_grade(session, submission, submission.attachment.max_points)
-
-
-def _points_after_completion(submission: ClassroomSubmission, row: ModuleProgress) -> float | None:
-    target = programmes.target_of(submission.attachment.resource_link)
-    if target is not None and (target.kind, target.id) == ("module", row.module_id):
-        return submission.attachment.max_points
-    return None  # programmes are graded on certification, quizzes by the quiz service
 
 
 @dataclass(frozen=True)
