@@ -179,18 +179,30 @@ def destination(person: str, kind: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def tool_app(tool: ToolServer) -> Any:
+def tool_app(tool: ToolServer) -> Iterator[Any]:
     """PeerReady's app in the test process, on the running tool's database.
 
     For seeding a learner's earlier training through the services (``tests.support.training``)
     inside ``with tool_app.app_context():``; the pages under test are the gunicorn ones.
     """
     from lti_tool import create_app
+    from lti_tool.extensions import db
+    from lti_tool.store import DatabaseStore
+    from lti_tool.store import get_store
 
-    return create_app({
+    app = create_app({
         "TESTING": True, "SECRET_KEY": tool.env["PEERREADY_SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": tool.database_url, "PUBLIC_BASE_URL": tool.url,
     })
+    yield app
+    # Close the pooled connections before ``tool`` drops its database under them: left to the
+    # garbage collector, psycopg warns at the end of the run, and warnings are errors here.
+    with app.app_context():
+        db.session.remove()
+        store = get_store()
+        if isinstance(store, DatabaseStore):  # its own engine on SQLite, db.engine otherwise
+            store.engine.dispose()
+        db.engine.dispose()
 
 
 @pytest.fixture
