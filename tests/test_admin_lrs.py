@@ -51,7 +51,7 @@ def test_school_admin_adds_an_lrs_and_its_secret_is_stored_encrypted(
     page = client.get(f"/admin/platforms/{school.id}/lrs", query_string={"s": token})
     assert page.status_code == 200
     assert b"PeerReady keeps this school's records itself" in page.data
-    assert b"never stores or sends e-mail" in page.data
+    assert b"E-mail addresses are never sent to a record store" in page.data
     response = client.post(f"/admin/platforms/{school.id}/lrs/endpoints", data={
         "s": token, "csrf_token": csrf(page.get_data(as_text=True)), "name": "Trust LRS",
         "url": "https://lrs.trust.example/xAPI/", "auth": "basic", "username": "key-1",
