@@ -1,4 +1,5 @@
-"""Steps the mentor journeys share: play a module's video, take a quiz, look and check.
+"""Steps the mentor journeys share: play a module's video, take a quiz, look and check, seed
+earlier training.
 
 Each step drives the real page the way a pupil does (clicks, or keys with ``keyboard=True``);
 answers come from the shipped content, so the steps follow the content when it changes.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 from playwright.sync_api import Frame
@@ -17,14 +20,20 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lti_tool.models import Certification
+from lti_tool.models import ResourceLink
 from lti_tool.models import StoredStatement
 from lti_tool.models import User
+from lti_tool.services import certification
+from lti_tool.services import programmes
 from modules.model import Module
 from quizzes import engine
 from quizzes.model import Quiz
 from tests.e2e.e2e_browser import audit
 from tests.e2e.e2e_browser import shot
 from tests.e2e.e2e_lms import sub_for
+from tests.support.training import complete_module
+from tests.support.training import pass_quiz
 from tests.support.training import right_answer
 
 # Chromium plays up to 16x; the harness uses it to play a whole video in a few seconds.
@@ -75,6 +84,23 @@ def captions_showing(frame: Frame) -> list[tuple[str, str, str]]:
         ".map(t => [t.kind, t.language, t.mode])"
     )
     return [tuple(track) for track in tracks]
+
+
+def open_module(page: Page, frame: Frame, module_id: str, shots: str) -> Module:
+    """From the mentor home, follow the module's link; check its player; return the module."""
+    module = programmes.module(module_id)
+    frame.locator("main").get_by_role("link", name=module.title).first.click()
+    return player_ready(page, frame, module_id, shots)
+
+
+def player_ready(page: Page, frame: Frame, module_id: str, shots: str) -> Module:
+    """The module's player page, its video loaded and its captions on; return the module."""
+    module = programmes.module(module_id)
+    expect(frame.locator("h1")).to_have_text(module.title)
+    frame.wait_for_function("() => document.getElementById('video').readyState >= 1")
+    assert ("captions", "en", "showing") in captions_showing(frame), "captions are not on"
+    look(page, f"{shots}-module-player")
+    return module
 
 
 def play_video(page: Page, frame: Frame, module: Module, *, keyboard: bool = False,
@@ -215,6 +241,13 @@ def wrong_at_first_critical_scene(quiz: Quiz, step: engine.Step, number: int) ->
     return right_answer(quiz, step)
 
 
+def start_quiz(frame: Frame, quiz_id: str, button: str) -> None:
+    """Press the quiz card's Start / Try again button on the quiz list."""
+    card = frame.locator("li.card").filter(has=frame.locator(f"#quiz-{quiz_id}"))
+    card.get_by_role("button", name=button).click()
+    expect(frame.locator("input[name=step_key]")).to_have_count(1)
+
+
 def take_quiz(page: Page, frame: Frame, quiz: Quiz, choose: Chooser, *,
               keyboard: bool = False, shots: str = "") -> list[str]:
     """Answer each step as ``choose`` says, through the pages, until the result page.
@@ -302,3 +335,33 @@ def answer_step(page: Page, frame: Frame, step: engine.Step, answer: Any, keyboa
         page.keyboard.press("Enter")
     else:
         submit.click()
+
+
+# --- earlier training, through the services ----------------------------------------------------
+
+
+def seed_all_but_the_last_quiz(
+    learner: User, trainer: User, link_id: int, programme_id: str, last_quiz: str
+) -> None:
+    """Every module, every other quiz, practice and ``trainer``'s sign-off, on ``link_id``.
+
+    Through the services (``tests.support.training``), inside a request context on the running
+    PeerReady's database (the ``seeding`` fixtures); the learner is not certified yet.
+    """
+    from lti_tool.extensions import db
+
+    link = db.session.get(ResourceLink, link_id)
+    assert link is not None
+    context = link.context
+    programme = programmes.programme(programme_id)
+    for module_id in programme.required_modules:
+        complete_module(learner, context, module_id, link_id)
+    for quiz_id in programme.required_quizzes:
+        if quiz_id != last_quiz:
+            pass_quiz(learner, context, quiz_id, link_id)
+    now = datetime.now(UTC)
+    certification.record_practice(db.session, trainer, learner, context, programme_id,
+                                  now.date(), now.date(), "Lunchtime drop-in with a Year 7 mentee",
+                                  now)
+    certification.sign_off(db.session, trainer, learner, context, programme_id, now)
+    assert db.session.scalars(select(Certification).filter_by(user_id=learner.id)).first() is None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +24,13 @@ from lti_tool.models import ModuleProgress
 from lti_tool.models import QuizAttempt
 from lti_tool.models import User
 from lti_tool.services import catalogue
-from lti_tool.services import certification
 from lti_tool.services import programmes
-from tests.e2e.e2e_journeys import captions_showing
 from tests.e2e.e2e_journeys import look
+from tests.e2e.e2e_journeys import open_module
 from tests.e2e.e2e_journeys import play_video
 from tests.e2e.e2e_journeys import right_choice
+from tests.e2e.e2e_journeys import seed_all_but_the_last_quiz
+from tests.e2e.e2e_journeys import start_quiz
 from tests.e2e.e2e_journeys import take_quiz
 from tests.e2e.e2e_journeys import user_id
 from tests.e2e.e2e_journeys import verbs
@@ -41,24 +40,11 @@ from tests.e2e.e2e_lms import COURSE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_lms import sub_for
 from tests.e2e.e2e_tool import ToolServer
-from tests.support.training import complete_module
-from tests.support.training import pass_quiz
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("content")]
 
 PROGRAMME = "becoming-a-peer-mentor-secondary"
 FIRST_MODULE = "secondary-what-a-peer-mentor-does"
-
-
-def open_module(page: Page, frame: Any, module_id: str, shots: str) -> Any:
-    """From the mentor home, follow the module's link; check its captions; return the module."""
-    module = programmes.module(module_id)
-    frame.locator("main").get_by_role("link", name=module.title).first.click()
-    expect(frame.locator("h1")).to_have_text(module.title)
-    frame.wait_for_function("() => document.getElementById('video').readyState >= 1")
-    assert ("captions", "en", "showing") in captions_showing(frame), "captions are not on"
-    look(page, f"{shots}-module-player")
-    return module
 
 
 def test_mentor_watches_a_video_to_the_end_and_answers_its_checkpoints(
@@ -87,13 +73,6 @@ def test_mentor_watches_a_video_to_the_end_and_answers_its_checkpoints(
     frame = launch_as(page, "player")
     expect(frame.locator(".programme-count")).to_contain_text("You have completed 1 of 6")
     look(page, "journey-video-5-home-after")
-
-
-def start_quiz(frame: Any, quiz_id: str, button: str) -> None:
-    """Press the quiz card's Start / Try again button on the quiz list."""
-    card = frame.locator("li.card").filter(has=frame.locator(f"#quiz-{quiz_id}"))
-    card.get_by_role("button", name=button).click()
-    expect(frame.locator("input[name=step_key]")).to_have_count(1)
 
 
 def test_mentor_fails_a_quiz_on_a_safety_decision_retries_passes_and_the_lms_gets_the_grade(
@@ -135,8 +114,8 @@ def test_mentor_fails_a_quiz_on_a_safety_decision_retries_passes_and_the_lms_get
     assert "passed" in verbs(tool_db, f"attempt:{tries[1].id}")
 
 
-def seed_all_but_the_last_quiz(last_quiz: str) -> None:
-    """Through the services: every module, every other quiz, practice and a trainer's sign-off."""
+def seed_the_finisher(last_quiz: str) -> None:
+    """The finisher's training but ``last_quiz``, on the course's training link."""
     from lti_tool.extensions import db
 
     learner = db.session.scalars(select(User).where(User.sub == sub_for("finisher"))).one()
@@ -144,17 +123,7 @@ def seed_all_but_the_last_quiz(last_quiz: str) -> None:
     context = db.session.scalars(select(Context).filter_by(lti_context_id=COURSE["id"])).one()
     link_id = next(link.id for link in context.resource_links
                    if link.lti_resource_link_id == "e2e-link-1")
-    programme = programmes.programme(PROGRAMME)
-    for module_id in programme.required_modules:
-        complete_module(learner, context, module_id, link_id)
-    for quiz_id in programme.required_quizzes:
-        if quiz_id != last_quiz:
-            pass_quiz(learner, context, quiz_id, link_id)
-    now = datetime.now(UTC)
-    certification.record_practice(db.session, trainer, learner, context, PROGRAMME, now.date(),
-                                  now.date(), "Lunchtime drop-in with a Year 7 mentee", now)
-    certification.sign_off(db.session, trainer, learner, context, PROGRAMME, now)
-    assert db.session.scalars(select(Certification).filter_by(user_id=learner.id)).first() is None
+    seed_all_but_the_last_quiz(learner, trainer, link_id, PROGRAMME, last_quiz)
 
 
 def test_mentor_finishes_the_programme_gets_certified_and_downloads_certificate_and_badge(
@@ -165,7 +134,7 @@ def test_mentor_finishes_the_programme_gets_certified_and_downloads_certificate_
     launch_as(page, "finisher")
     launch_as(make_page(), "trainer")  # signs the mentor off (below, through the services)
     with seeding():
-        seed_all_but_the_last_quiz(last_quiz)
+        seed_the_finisher(last_quiz)
 
     frame = launch_as(page, "finisher")
     expect(frame.locator(".programme-count")).to_contain_text("You have completed 6 of 6")
