@@ -11,8 +11,11 @@ Nothing here reaches Google. Two fakes run on 127.0.0.1, as real HTTP servers:
 
 PeerReady runs in gunicorn on ``localhost``, so its iframe is cross-site to the "Classroom" page
 and the browser keeps none of its cookies; Google's sign-in opens in a pop-up, as in Classroom.
-The teacher adds a quiz from the picker, a pupil takes it, the fake Classroom API receives the
-pupil's pointsEarned, and the teacher's student-work review shows the pupil's decisions.
+Three journeys start from the teacher's picker: a quiz (a pupil takes it, Classroom receives the
+pupil's pointsEarned, the teacher's student-work review shows the pupil's decisions); a video
+module (the pupil plays it to the end, answering its checkpoints); and the whole programme (the
+pupil's earlier training seeded through the services, the last quiz taken in the iframe, the
+certificate shown and full points sent). Each grade must reach the fake Classroom exactly once.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -33,14 +37,28 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
+from lti_tool.models import Certification
 from lti_tool.models import ClassroomAttachment
 from lti_tool.models import ClassroomSubmission
+from lti_tool.models import ModuleProgress
 from lti_tool.models import QuizAttempt
 from lti_tool.models import QuizGrade
+from lti_tool.models import User
+from lti_tool.services import catalogue
+from lti_tool.services import programmes
 from tests.e2e.e2e_browser import audit
 from tests.e2e.e2e_browser import overflows_horizontally
 from tests.e2e.e2e_browser import shot
 from tests.e2e.e2e_browser import tool_frame
+from tests.e2e.e2e_journeys import look
+from tests.e2e.e2e_journeys import play_video
+from tests.e2e.e2e_journeys import player_ready
+from tests.e2e.e2e_journeys import right_choice
+from tests.e2e.e2e_journeys import seed_all_but_the_last_quiz
+from tests.e2e.e2e_journeys import start_quiz
+from tests.e2e.e2e_journeys import take_quiz
+from tests.e2e.e2e_journeys import verbs
+from tests.e2e.e2e_journeys import wait_until
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_tool import ToolServer
 from tests.e2e.e2e_tool import database
@@ -50,11 +68,14 @@ from tests.support.fake_google import TEACHER_SCOPE
 from tests.support.fake_google import FakeGoogle
 from tests.support.http_server import running
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("addon_app")]
 
-TEACHER, PUPIL = "71001", "72002"
+TEACHER, PUPIL, FINISHER = "71001", "72002", "72003"
 COURSE, ITEM = "course-8", "work-21"
+BASE = {"courseId": COURSE, "itemId": ITEM, "itemType": "courseWork"}
 QUIZ = "confidentiality"
+MODULE = "secondary-listening-well"
+PROGRAMME = "becoming-a-peer-mentor-secondary"
 
 
 class FakeClassroomPage:
@@ -102,8 +123,10 @@ def journey(
     tmp = tmp_path_factory.mktemp("e2e-classroom")
     with running(FakeGoogle()) as google, running(FakeClassroomPage()) as classroom, \
             pytest.MonkeyPatch.context() as env:
-        google.course(COURSE, teachers=(TEACHER,), students={PUPIL: "Pat Pupil"}, items=(ITEM,))
-        google.domains[TEACHER] = google.domains[PUPIL] = "school.example.org"
+        google.course(COURSE, teachers=(TEACHER,),
+                      students={PUPIL: "Pat Pupil", FINISHER: "Fran Finisher"}, items=(ITEM,))
+        for user in (TEACHER, PUPIL, FINISHER):
+            google.domains[user] = "school.example.org"
         env.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake token endpoint is plain http
         for name, value in google.config().items():
             env.setenv(f"PEERREADY_{name}", value)
@@ -130,6 +153,89 @@ def new_page(
         print("\n".join(journey.tool.log_text().splitlines()[-60:]))
 
 
+@pytest.fixture(scope="module")
+def addon_app(journey: Journey) -> Iterator[Any]:
+    """The add-on PeerReady's app in the test process, on its database (as ``tool_app`` is)."""
+    from lti_tool import create_app
+    from lti_tool.extensions import db
+    from lti_tool.store import DatabaseStore
+    from lti_tool.store import get_store
+
+    tool = journey.tool
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": tool.env["PEERREADY_SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": tool.database_url, "PUBLIC_BASE_URL": tool.url,
+    })
+    with app.app_context():  # the shipped modules and quizzes, as ``content`` gives them
+        yield app
+        # Close the pooled connections before ``journey`` drops the database under them.
+        db.session.remove()
+        store = get_store()
+        if isinstance(store, DatabaseStore):
+            store.engine.dispose()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def addon_seeding(addon_app: Any, journey: Journey) -> Callable[[], Any]:
+    """``with addon_seeding():`` the services on the add-on PeerReady's database and URLs."""
+
+    @contextmanager
+    def _seeding() -> Iterator[None]:
+        from lti_tool.extensions import db
+
+        with addon_app.test_request_context(base_url=journey.tool.url):
+            try:
+                yield
+            finally:
+                db.session.remove()  # as ``seeding``: end the session, or the tool waits on it
+
+    return _seeding
+
+
+def add_from_picker(page: Any, journey: Journey, target: str, shots: str = "") -> str:
+    """The teacher adds the picker's ``target`` (``quiz:…``, ``module:…``, ``programme:…``).
+
+    Through attachment discovery, Google sign-in and the picker, until the picker asks Classroom
+    to close it. Returns the new attachment's id; screenshots and audits when ``shots`` is set.
+    """
+    google, classroom, tool = journey.google, journey.classroom, journey.tool
+    before = set(google.attachments)
+    page.goto(classroom.url("discovery", **BASE, addOnToken=google.add_on_token(),
+                            login_hint=TEACHER))
+    tool_frame(page, "/classroom/discovery")
+    if shots:
+        look(page, f"{shots}-teacher-sign-in")
+    picker = sign_in_with_google(page, google, TEACHER, "discovery", "/classroom/picker")
+    expect(picker.locator("h1")).to_have_text("Add PeerReady training to your course")
+    expect(picker.locator(f'.picker-item:has(input[value="{target}"])')).to_contain_text(
+        "Graded out of")
+    if shots:
+        look(page, f"{shots}-picker")
+    picker.locator(f'input[value="{target}"]').check()
+    picker.get_by_role("button", name="Add to the course").click()
+    done = tool_frame(page, "/classroom/picker")
+    expect(done.locator("h1")).to_have_text("Added to your assignment")
+    wait_until(lambda: any(m["data"] == {"type": "Classroom", "action": "closeIframe"}
+                           and m["origin"] == tool.url
+                           for m in page.evaluate("() => window.classroomMessages")),
+               "the picker to ask Classroom to close it", timeout_s=60)
+    if shots:
+        look(page, f"{shots}-attached")
+    (attachment_id,) = set(google.attachments) - before
+    with Session(tool.engine) as db:
+        row = db.scalars(select(ClassroomAttachment).filter_by(attachment_id=attachment_id)).one()
+        assert (row.course_id, row.item_id) == (COURSE, ITEM)
+        assert row.resource_link.custom["peerready_target"] == target
+        assert row.max_points == google.attachments[attachment_id]["maxPoints"]
+    return attachment_id
+
+
+def patches_for(google: FakeGoogle, attachment_id: str) -> list[dict[str, Any]]:
+    """The grades Classroom accepted for ``attachment_id``, in order."""
+    return [patch for patch in google.patches if patch["attachment"] == attachment_id]
+
+
 def sign_in_with_google(
     page: Any, google: FakeGoogle, user: str, view: str, expect_path: str
 ) -> Any:
@@ -144,111 +250,53 @@ def sign_in_with_google(
     return tool_frame(page, expect_path)
 
 
-def take_quiz(frame: Any, quiz_id: str) -> None:
-    """Answer every step with its first option (ordering: as shown) until the result page."""
-
-    def follow(control: Any) -> None:
-        with frame.expect_navigation():
-            control.click()
-
-    follow(frame.locator(f'button[aria-describedby="quiz-{quiz_id}"]'))
-    for _ in range(80):
-        if frame.locator("h1", has_text="Your result").count():
-            return
-        for name in ("See your result", "Carry on"):
-            link = frame.get_by_role("link", name=name)
-            if link.count():
-                follow(link)
-                break
-        else:
-            options = frame.locator(".quiz-form input[name=answer]")
-            if options.count():
-                options.first.check()
-            follow(frame.get_by_role("button", name="Check my answer"))
-    raise AssertionError(f"the quiz never reached its result page (at {frame.url})")
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout_s: float = 60) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
 def test_teacher_adds_a_quiz_pupil_takes_it_grade_reaches_classroom_and_teacher_reviews(
     journey: Journey, new_page: Callable[[], Any]
 ) -> None:
     google, classroom, tool = journey.google, journey.classroom, journey.tool
-    base = {"courseId": COURSE, "itemId": ITEM, "itemType": "courseWork"}
 
     # 1. The teacher adds PeerReady to an assignment: attachment discovery, sign-in, picker.
-    teacher = new_page()
-    teacher.goto(classroom.url("discovery", **base, addOnToken=google.add_on_token(),
-                               login_hint=TEACHER))
-    tool_frame(teacher, "/classroom/discovery")
-    shot(teacher, "classroom-teacher-sign-in")
-    audit(teacher, name="Classroom sign-in (teacher)")
-    picker = sign_in_with_google(teacher, google, TEACHER, "discovery", "/classroom/picker")
-    expect(picker.locator("h1")).to_have_text("Add PeerReady training to your course")
-    expect(picker.locator(f'.picker-item:has(input[value="quiz:{QUIZ}"])')).to_contain_text(
-        "Graded out of")
-    shot(teacher, "classroom-picker")
-    audit(teacher, name="Classroom attachment picker")
-    picker.locator(f'input[value="quiz:{QUIZ}"]').check()
-    picker.get_by_role("button", name="Add to the course").click()
-    done = tool_frame(teacher, "/classroom/picker")
-    expect(done.locator("h1")).to_have_text("Added to your assignment")
-    wait_for(lambda: any(m["data"] == {"type": "Classroom", "action": "closeIframe"}
-                         and m["origin"] == tool.url
-                         for m in teacher.evaluate("() => window.classroomMessages")),
-             "the picker to ask Classroom to close it")
-    shot(teacher, "classroom-attached")
-    audit(teacher, name="Classroom attachment added")
-
-    (attachment_id, sent), = google.attachments.items()
+    attachment_id = add_from_picker(new_page(), journey, f"quiz:{QUIZ}", shots="classroom")
+    sent = google.attachments[attachment_id]
     assert sent["title"] and sent["maxPoints"] > 0
     assert sent["studentViewUri"]["uri"] == f"{tool.url}/classroom/student"
     assert sent["studentWorkReviewUri"]["uri"] == f"{tool.url}/classroom/review"
-    with Session(tool.engine) as db:
-        row = db.scalars(select(ClassroomAttachment)).one()
-        assert (row.course_id, row.item_id, row.attachment_id) == (COURSE, ITEM, attachment_id)
-        assert row.max_points == sent["maxPoints"]
-        assert row.resource_link.custom["peerready_target"] == f"quiz:{QUIZ}"
 
     # 2. A pupil opens the attachment (student view), signs in and takes the quiz.
     pupil = new_page()
-    pupil.goto(classroom.url("student", **base, attachmentId=attachment_id, login_hint=PUPIL))
+    pupil.goto(classroom.url("student", **BASE, attachmentId=attachment_id, login_hint=PUPIL))
     quizzes = sign_in_with_google(pupil, google, PUPIL, "student", "/mentor/quizzes")
     assert pupil.context.cookies(tool.url) == []  # cross-site: the session travels in the URL
     shot(pupil, "classroom-pupil-quizzes")
     audit(pupil, name="Classroom student view: quizzes")
-    quizzes.locator(f"#quiz-{QUIZ}").scroll_into_view_if_needed()
-    take_quiz(quizzes, QUIZ)
+    start_quiz(quizzes, QUIZ, "Start")
+    take_quiz(pupil, quizzes, catalogue.quiz(QUIZ), right_choice)
     shot(pupil, "classroom-pupil-quiz-result")
     audit(pupil, name="Classroom student view: quiz result")
 
     submission_id = google.submission_id(attachment_id, PUPIL)
-    patch = wait_for(lambda: next(iter(google.patches), None), "the grade to reach Classroom")
+    patch = wait_until(lambda: next(iter(patches_for(google, attachment_id)), None),
+                       "the grade to reach Classroom", timeout_s=60)
     with Session(tool.engine) as db:
-        grade = db.scalars(select(QuizGrade).filter_by(quiz_id=QUIZ)).one()
-        attempt = db.scalars(select(QuizAttempt).filter_by(quiz_id=QUIZ)).one()
-        stored = db.scalars(select(ClassroomSubmission)).one()
-        assert attempt.is_finished and stored.submission_id == submission_id
+        stored = db.scalars(select(ClassroomSubmission).filter_by(
+            submission_id=submission_id)).one()
+        grade = db.scalars(select(QuizGrade).filter_by(quiz_id=QUIZ,
+                                                       user_id=stored.user_id)).one()
+        attempt = db.scalars(select(QuizAttempt).filter_by(quiz_id=QUIZ,
+                                                           user_id=stored.user_id)).one()
+        assert attempt.is_finished
     assert patch == {"attachment": attachment_id, "submission": submission_id,
                      "points": grade.score_given}
     assert google.points[(attachment_id, submission_id)] == grade.score_given
     time.sleep(1)
-    assert len(google.patches) == 1  # sent exactly once
+    assert len(patches_for(google, attachment_id)) == 1  # sent exactly once
     # Each person was asked only for their own scopes (the fake's record of the consent).
     assert google._granted[PUPIL] == {"openid", STUDENT_SCOPE}
     assert TEACHER_SCOPE in google._granted[TEACHER]
 
     # 3. The teacher opens the pupil's work in Classroom's grading view (student work review).
     review_page = new_page()
-    review_page.goto(classroom.url("review", **base, attachmentId=attachment_id,
+    review_page.goto(classroom.url("review", **BASE, attachmentId=attachment_id,
                                    submissionId=submission_id, login_hint=TEACHER))
     review = sign_in_with_google(review_page, google, TEACHER, "review", "/classroom/review/work")
     main = review.locator("main")
@@ -257,6 +305,113 @@ def test_teacher_adds_a_quiz_pupil_takes_it_grade_reaches_classroom_and_teacher_
     expect(main).to_contain_text(f"{grade.score_given:g} of")
     shot(review_page, "classroom-teacher-review")
     audit(review_page, name="Classroom student work review")
+
+
+def test_pupil_plays_an_attached_video_module_to_the_end_and_classroom_gets_full_points_once(
+    journey: Journey, new_page: Callable[[], Any]
+) -> None:
+    google, classroom, tool = journey.google, journey.classroom, journey.tool
+    attachment_id = add_from_picker(new_page(), journey, f"module:{MODULE}")
+    assert google.attachments[attachment_id]["maxPoints"] == 100
+    sent_before = len(google.patches)
+
+    # The pupil opens the attachment: the student view goes straight to the module's player.
+    pupil = new_page()
+    pupil.goto(classroom.url("student", **BASE, attachmentId=attachment_id, login_hint=PUPIL))
+    frame = sign_in_with_google(pupil, google, PUPIL, "student", f"/mentor/modules/{MODULE}")
+    module = player_ready(pupil, frame, MODULE, "classroom-video-1")
+    feedback = play_video(pupil, frame, module, shots="classroom-video-2")
+
+    expect(frame.locator("#player-status")).to_contain_text("Complete")
+    questions = [p for p in module.checkpoints if p.kind == "question"]
+    assert len(feedback) == 2 * len(questions) + len(module.checkpoints) - len(questions)
+    look(pupil, "classroom-video-3-complete")
+
+    submission_id = google.submission_id(attachment_id, PUPIL)
+    expected = {"attachment": attachment_id, "submission": submission_id, "points": 100.0}
+    wait_until(lambda: patches_for(google, attachment_id), "the module's grade in Classroom",
+               timeout_s=60)
+    with Session(tool.engine) as db:
+        attachment = db.scalars(select(ClassroomAttachment).filter_by(
+            attachment_id=attachment_id)).one()
+        stored = db.scalars(select(ClassroomSubmission).filter_by(
+            classroom_attachment_id=attachment.id)).one()
+        assert stored.submission_id == submission_id
+        row = db.scalars(select(ModuleProgress).filter_by(
+            user_id=stored.user_id, context_id=attachment.resource_link.context_id,
+            module_id=MODULE)).one()
+        assert row.completed_at is not None
+        assert row.share >= module.settings.completion_threshold
+        assert sorted(row.answered_checkpoints) == sorted(p.id for p in module.checkpoints)
+        stored_verbs = verbs(db, f"module:{stored.user_id}:%:{MODULE}")
+        assert {"initialized", "played", "completed", "answered"} <= set(stored_verbs)
+    time.sleep(1)
+    # Exactly once, for this attachment only (not the pupil's quiz attachment as well).
+    assert google.patches[sent_before:] == [expected]
+    assert google.points[(attachment_id, submission_id)] == 100.0
+
+
+def test_pupil_finishes_an_attached_programme_is_certified_and_classroom_gets_full_points(
+    journey: Journey, new_page: Callable[[], Any], addon_seeding: Any
+) -> None:
+    google, classroom, tool = journey.google, journey.classroom, journey.tool
+    attachment_id = add_from_picker(new_page(), journey, f"programme:{PROGRAMME}")
+    assert google.attachments[attachment_id]["maxPoints"] == 100
+    programme = programmes.programme(PROGRAMME)
+    last_quiz = programme.required_quizzes[-1]
+
+    pupil = new_page()
+    pupil.goto(classroom.url("student", **BASE, attachmentId=attachment_id,
+                             login_hint=FINISHER))
+    frame = sign_in_with_google(pupil, google, FINISHER, "student", "/mentor/")
+    expect(frame.locator(".programme-count")).to_contain_text("You have completed 0 of 6")
+    submission_id = google.submission_id(attachment_id, FINISHER)
+
+    # Term so far, through the services: every video, the other quizzes, practice, sign-off.
+    with addon_seeding():
+        from lti_tool.extensions import db
+
+        attachment = db.session.scalars(select(ClassroomAttachment).filter_by(
+            attachment_id=attachment_id)).one()
+        learner = db.session.scalars(select(User).join(
+            ClassroomSubmission, ClassroomSubmission.user_id == User.id).where(
+            ClassroomSubmission.submission_id == submission_id)).one()
+        assert attachment.teacher_account is not None
+        teacher = db.session.scalars(select(User).where(
+            User.sub == attachment.teacher_account.user_key)).one()
+        seed_all_but_the_last_quiz(learner, teacher, attachment.resource_link_id, PROGRAMME,
+                                   last_quiz)
+        learner_id, context_id = learner.id, attachment.resource_link.context_id
+
+    frame.goto(str(frame.evaluate("() => location.href")))  # the pupil's home again
+    expect(frame.locator(".programme-count")).to_contain_text("You have completed 6 of 6")
+    look(pupil, "classroom-programme-1-home-seeded")
+    frame.get_by_role("link", name="Go to your scenario quizzes").click()
+    start_quiz(frame, last_quiz, "Start")
+    take_quiz(pupil, frame, catalogue.quiz(last_quiz), right_choice,
+              shots="classroom-programme-2")
+    expect(frame.locator(".quiz-result")).to_contain_text("You passed.")
+
+    frame.get_by_role("link", name="Back to your quizzes").click()
+    frame.get_by_role("link", name="Back to your training").click()
+    expect(frame.locator(".notice-ok").first).to_contain_text("You are certified")
+    look(pupil, "classroom-programme-3-home-certified")
+    frame.get_by_role("link", name="see your certificate and badge").click()
+    expect(frame.locator("h1")).to_have_text("Your certificate")
+    look(pupil, "classroom-programme-4-certificate")
+
+    with Session(tool.engine) as db:
+        cert = db.scalars(select(Certification).filter_by(user_id=learner_id)).one()
+        assert cert.programme_id == PROGRAMME
+        assert cert.context_id == context_id
+        expect(frame.locator(".certificate-code code")).to_have_text(cert.code)
+        assert "earned" in verbs(db, f"certificate:{cert.id}")
+    expected = {"attachment": attachment_id, "submission": submission_id, "points": 100.0}
+    wait_until(lambda: patches_for(google, attachment_id), "the programme's grade in Classroom",
+               timeout_s=60)
+    time.sleep(1)
+    # Graded on certification only: the seeded videos and quizzes sent nothing on their own.
+    assert patches_for(google, attachment_id) == [expected]
 
 
 
