@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,10 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Engine
 from sqlalchemy import MetaData
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -59,9 +63,31 @@ def make_sqlite_transactional(engine: Engine) -> None:
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
+def end_transaction(_error: BaseException | None) -> None:
+    """Roll back what the request left open; a connection the database dropped is discarded.
+
+    Flask-SQLAlchemy's teardown closes the session, and closing rolls back a transaction still
+    open (most pages only read after their last commit). If PostgreSQL restarted after the
+    request's last statement, that ROLLBACK fails, and an error raised while the app context
+    ends escapes every Flask error handler: gunicorn answers its bare 500 instead of the page
+    already built. ``Session.rollback()`` returns the connection to the pool (which discards it
+    when its reset fails too) before it raises; the server has already discarded the
+    transaction, so nothing is lost.
+    """
+    if not db.session.registry.has():
+        return  # the request never used the database
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("rollback at the end of the request failed; the connection is discarded",
+                    exc_info=True)
+
+
 def init_app(app: Flask) -> None:
     """Bind every extension to ``app``."""
     db.init_app(app)
+    # Teardowns run in reverse order: this one before Flask-SQLAlchemy's session.remove().
+    app.teardown_appcontext(end_transaction)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             make_sqlite_transactional(db.engine)

@@ -3,7 +3,9 @@
 ``tests/test_faults_processes.py`` restarts a real PostgreSQL under gunicorn; these tests make
 the same failure happen at a chosen moment, in-process, on SQLite and PostgreSQL. The outage is
 the database driver's own error for a dropped connection, raised when a statement is sent (a
-SQLAlchemy event hook: nothing here can stop a server at an exact statement).
+SQLAlchemy event hook: nothing here can stop a server at an exact statement). A connection
+lost after the page was built is ended by PostgreSQL itself (``pg_terminate_backend``); on
+SQLite the driver's rollback fails instead.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask import request_finished
 from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import text
 
 from lti_tool.extensions import db
 from lti_tool.models import ModuleProgress
@@ -106,3 +110,60 @@ def test_frame_ancestors_survive_a_failed_platform_lookup(
     assert refused  # the lookup failed ...
     # ... and the registered platform may still frame PeerReady (the last origins known).
     assert platform.issuer in during.headers["Content-Security-Policy"]
+
+
+@contextmanager
+def connection_dropped_after_the_response(app: Flask) -> Iterator[list[Any]]:
+    """The request's connection dies once its response is built, before the request ends.
+
+    On PostgreSQL the server really ends it (``pg_terminate_backend``, as a restart does). On
+    SQLite, which has no server, the driver's rollback on that connection fails as psycopg's
+    does: the far side faked, in SQLAlchemy's call to the driver.
+    """
+    dropped: list[Any] = []
+    with app.app_context():
+        engine = db.engine
+    do_rollback = engine.dialect.do_rollback
+
+    def drop(_sender: Flask, **_extra: Any) -> None:
+        if not db.session().in_transaction():
+            return  # nothing would be rolled back at teardown: nothing to test
+        if engine.dialect.name == "postgresql":
+            pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with engine.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+        dropped.append(db.session.connection().connection)  # the pooled connection
+
+    def rollback(dbapi_connection: Any) -> None:
+        if engine.dialect.name != "postgresql" and dbapi_connection in dropped:
+            raise engine.dialect.loaded_dbapi.OperationalError(
+                "server closed the connection unexpectedly"
+            )
+        do_rollback(dbapi_connection)
+
+    engine.dialect.do_rollback = rollback  # type: ignore[method-assign]
+    request_finished.connect(drop, app)
+    try:
+        yield dropped
+    finally:
+        request_finished.disconnect(drop, app)
+        del engine.dialect.do_rollback
+
+
+def test_connection_lost_after_the_page_was_built_still_serves_the_page(
+    app: Flask, make_app: Any, platform: TestPlatform
+) -> None:
+    # The page is built and its transaction only read; then the server ends the connection.
+    # Closing the session at the end of the request rolls back on that dead connection: that
+    # must not replace the page with the WSGI server's bare "Internal Server Error".
+    served = make_app(HANDLE_UNEXPECTED_ERRORS=True, PROPAGATE_EXCEPTIONS=False)
+    token = session_token(served, platform)
+    client = served.test_client()
+    # No context of ``served`` is open here: the request has its own and ends it, as under gunicorn.
+    with connection_dropped_after_the_response(served) as dropped:
+        page = client.get(f"/mentor/?s={token}")
+    assert dropped  # the connection really died with a transaction open
+    assert page.status_code == 200
+    assert "Your peer mentor training" in page.get_data(as_text=True)
+    again = client.get(f"/mentor/?s={token}")  # the dead connection is not handed out again
+    assert again.status_code == 200
