@@ -81,6 +81,9 @@ def bench_school() -> tuple[Platform, Context] | None:
     """The school and main course of an earlier run, if the database holds them."""
     platform = db.session.scalars(select(Platform).filter_by(issuer=ISSUER)).first()
     if platform is None:
+        # End the read: on SQLite it holds the write lock (BEGIN IMMEDIATE), and the migration
+        # that seeds a new file writes through a connection of its own.
+        db.session.rollback()
         return None
     main = db.session.scalars(
         select(Context).filter_by(lti_context_id="course-0").order_by(Context.id)).first()
