@@ -31,7 +31,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,8 @@ from tests.e2e.e2e_browser import launched_frame
 from tests.e2e.e2e_lms import PEOPLE
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_tool import ToolServer
+from tests.e2e.e2e_tool import in_process_app
+from tests.e2e.e2e_tool import seeding_requests
 from tests.e2e.e2e_tool import database
 from tests.e2e.e2e_tool import running_tool
 from tests.support.http_server import running
@@ -185,43 +186,14 @@ def tool_app(tool: ToolServer) -> Iterator[Any]:
     For seeding a learner's earlier training through the services (``tests.support.training``)
     inside ``with tool_app.app_context():``; the pages under test are the gunicorn ones.
     """
-    from lti_tool import create_app
-    from lti_tool.extensions import db
-    from lti_tool.store import DatabaseStore
-    from lti_tool.store import get_store
-
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": tool.env["PEERREADY_SECRET_KEY"],
-        "SQLALCHEMY_DATABASE_URI": tool.database_url, "PUBLIC_BASE_URL": tool.url,
-    })
-    yield app
-    # Close the pooled connections before ``tool`` drops its database under them: left to the
-    # garbage collector, psycopg warns at the end of the run, and warnings are errors here.
-    with app.app_context():
-        db.session.remove()
-        store = get_store()
-        if isinstance(store, DatabaseStore):  # its own engine on SQLite, db.engine otherwise
-            store.engine.dispose()
-        db.engine.dispose()
+    with in_process_app(tool) as app:
+        yield app
 
 
 @pytest.fixture
 def seeding(tool_app: Any, tool: ToolServer) -> Callable[[], Any]:
     """``with seeding():`` the services on the running PeerReady's database and URLs."""
-
-    @contextmanager
-    def _seeding() -> Iterator[None]:
-        from lti_tool.extensions import db
-
-        with tool_app.test_request_context(base_url=tool.url):
-            try:
-                yield
-            finally:
-                # Every SQLite transaction here holds the write lock (BEGIN IMMEDIATE), and the
-                # module's app context never ends: end the session, or the tool waits on it.
-                db.session.remove()
-
-    return _seeding
+    return lambda: seeding_requests(tool_app, tool)
 
 
 @pytest.fixture(scope="module")

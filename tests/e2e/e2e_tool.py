@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import create_engine
@@ -171,3 +172,46 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     # Any worker left behind: the group gunicorn leads holds only processes we started.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def in_process_app(tool: ToolServer) -> Iterator[Any]:
+    """PeerReady's app in the test process, on ``tool``'s database and URLs (for seeding).
+
+    Its pooled connections are closed on the way out, before the tool's database is dropped under
+    them: left to the garbage collector, psycopg warns at the end of the run (an error here).
+    """
+    from lti_tool import create_app
+    from lti_tool.extensions import db
+    from lti_tool.store import DatabaseStore
+    from lti_tool.store import get_store
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": tool.env["PEERREADY_SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": tool.database_url, "PUBLIC_BASE_URL": tool.url,
+    })
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            store = get_store()
+            if isinstance(store, DatabaseStore):  # its own engine on SQLite, db.engine otherwise
+                store.engine.dispose()
+            db.engine.dispose()
+
+
+@contextmanager
+def seeding_requests(app: Any, tool: ToolServer) -> Iterator[None]:
+    """``app``'s services inside one request on ``tool``'s URL, the session ended afterwards.
+
+    Every SQLite transaction holds the write lock (BEGIN IMMEDIATE), and a module's app context
+    may never end: without ``remove()`` the running tool would wait on it.
+    """
+    from lti_tool.extensions import db
+
+    with app.test_request_context(base_url=tool.url):
+        try:
+            yield
+        finally:
+            db.session.remove()

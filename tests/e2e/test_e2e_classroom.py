@@ -25,7 +25,6 @@ import json
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -62,7 +61,9 @@ from tests.e2e.e2e_journeys import wait_until
 from tests.e2e.e2e_lms import SchoolLMS
 from tests.e2e.e2e_tool import ToolServer
 from tests.e2e.e2e_tool import database
+from tests.e2e.e2e_tool import in_process_app
 from tests.e2e.e2e_tool import running_tool
+from tests.e2e.e2e_tool import seeding_requests
 from tests.support.fake_google import STUDENT_SCOPE
 from tests.support.fake_google import TEACHER_SCOPE
 from tests.support.fake_google import FakeGoogle
@@ -156,41 +157,14 @@ def new_page(
 @pytest.fixture(scope="module")
 def addon_app(journey: Journey) -> Iterator[Any]:
     """The add-on PeerReady's app in the test process, on its database (as ``tool_app`` is)."""
-    from lti_tool import create_app
-    from lti_tool.extensions import db
-    from lti_tool.store import DatabaseStore
-    from lti_tool.store import get_store
-
-    tool = journey.tool
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": tool.env["PEERREADY_SECRET_KEY"],
-        "SQLALCHEMY_DATABASE_URI": tool.database_url, "PUBLIC_BASE_URL": tool.url,
-    })
-    with app.app_context():  # the shipped modules and quizzes, as ``content`` gives them
+    with in_process_app(journey.tool) as app, app.app_context():  # the content, as ``content``
         yield app
-        # Close the pooled connections before ``journey`` drops the database under them.
-        db.session.remove()
-        store = get_store()
-        if isinstance(store, DatabaseStore):
-            store.engine.dispose()
-        db.engine.dispose()
 
 
 @pytest.fixture
 def addon_seeding(addon_app: Any, journey: Journey) -> Callable[[], Any]:
     """``with addon_seeding():`` the services on the add-on PeerReady's database and URLs."""
-
-    @contextmanager
-    def _seeding() -> Iterator[None]:
-        from lti_tool.extensions import db
-
-        with addon_app.test_request_context(base_url=journey.tool.url):
-            try:
-                yield
-            finally:
-                db.session.remove()  # as ``seeding``: end the session, or the tool waits on it
-
-    return _seeding
+    return lambda: seeding_requests(addon_app, journey.tool)
 
 
 def add_from_picker(page: Any, journey: Journey, target: str, shots: str = "") -> str:
