@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lti_tool.models import Enrollment
 from lti_tool.models import User
 from tests.e2e.e2e_browser import Traffic
+from tests.e2e.e2e_browser import auth_request_for
 from tests.e2e.e2e_browser import audit
 from tests.e2e.e2e_browser import shot
 from tests.e2e.e2e_lms import COURSE
@@ -54,10 +55,9 @@ def test_teachers_deep_linking_launch_reaches_the_content_picker(
     frame = launch_as(page, "teacher", "deep-link")
 
     expect(frame.locator("h1")).to_have_text("Add PeerReady training to your course")
-    (auth,) = lms.received.auth_requests[auth_before:]
+    launch = next(e for e in traffic.last_launch(tool.host) if e.path == "/lti/launch")
+    auth = auth_request_for(lms.received.auth_requests[auth_before:], launch.form()["state"])
     assert auth["lti_message_hint"] == "deep-link"  # the tool passed the platform's hint back
-    launch = next(e for e in traffic.on(tool.host) if e.path == "/lti/launch")
-    assert launch.form()["state"] == auth["state"]
     assert roles_of(tool_db, "teacher") == ["trainer"]
     shot(page, "teacher-deep-linking-picker")
     audit(page, name="deep-linking picker")
