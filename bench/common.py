@@ -55,6 +55,7 @@ def prepare_peerready(url: str = POSTGRES) -> TestPlatform:
     from lti_tool.extensions import db
     from lti_tool.services import keys
 
+    create_database_if_missing(url)
     app = create_app(peerready_config(url, for_app=True))
     platform = TestPlatform()
     with app.app_context():
@@ -70,6 +71,20 @@ def prepare_peerready(url: str = POSTGRES) -> TestPlatform:
         db.engine.dispose()
     flush_redis()
     return platform
+
+
+def create_database_if_missing(url: str) -> None:
+    """Create the PostgreSQL database named in ``url`` (connecting to ``postgres``) if absent."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    server = target.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                        (target.database,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target.database)))
 
 
 def flush_redis() -> None:
