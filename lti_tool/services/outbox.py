@@ -291,27 +291,25 @@ def _claim(
     joins the caller's transaction (which commits it).
     """
     now = utcnow()
-    head_id = session.scalar(
-        select(func.min(OutboxItem.id)).where(
-            OutboxItem.destination == destination,
-            OutboxItem.status == PENDING,
-            OutboxItem.id > (after_id or 0),
-        )
+    pending_after = (
+        OutboxItem.destination == destination,
+        OutboxItem.status == PENDING,
+        OutboxItem.id > (after_id or 0),
     )
+    # The destination's oldest pending item, read in the same statement (one round trip less
+    # per batch): SKIP LOCKED may pass over it, and then the batch must not start.
+    head = select(func.min(OutboxItem.id)).where(*pending_after).scalar_subquery()
     # Plain rows, not ORM objects: building and tracking 50 entities per batch was most of
     # the worker's own CPU time.
     rows = session.execute(
         select(OutboxItem.id, OutboxItem.item_id, OutboxItem.payload, OutboxItem.kind,
-               OutboxItem.claimed_until, OutboxItem.next_attempt_at)
-        .where(
-            OutboxItem.destination == destination,
-            OutboxItem.status == PENDING,
-            OutboxItem.id >= (head_id or 0),
-        )
+               OutboxItem.claimed_until, OutboxItem.next_attempt_at, head.label("head_id"))
+        .where(*pending_after)
         .order_by(OutboxItem.id)
         .limit(settings.batch_size)
         .with_for_update(skip_locked=True)
     ).all()
+    head_id = rows[0].head_id if rows else None
     # In order only: the batch starts at the destination's oldest pending item and stops at the
     # first item that is not due, leased by another worker, or of another kind.
     batch: list[Row[Any]] = []
