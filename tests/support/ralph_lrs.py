@@ -40,10 +40,12 @@ def free_port() -> int:
 class RalphLrs:
     """A Ralph LRS subprocess with Basic auth (``USERNAME``/``PASSWORD``), and more if asked."""
 
-    def __init__(self, directory: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, directory: Path, env: dict[str, str] | None = None, port: int | None = None
+    ) -> None:
         self.directory = directory
         self.extra_env = env or {}  # more RALPH_* settings, e.g. OIDC auth
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/xAPI/"
         self.process: subprocess.Popen[bytes] | None = None
         auth = [{
