@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         while done < args.launches and time.monotonic() < deadline:
             count = min(step, args.launches - done)
             result = common.run_load(
-                lambda n: common.launch(server.base_url, platform, done + n, "Your peer mentor training"),
+                lambda n, first=done: common.launch(
+                    server.base_url, platform, first + n, "Your peer mentor training"),
                 args.clients, count, deadline - time.monotonic())
             done += result.done
             failed += result.failed

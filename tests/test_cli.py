@@ -15,12 +15,9 @@ from sqlalchemy import select
 
 from lti_tool.extensions import db
 from lti_tool.models import Certification
-from lti_tool.models import Context
 from lti_tool.models import Deployment
-from lti_tool.models import Enrollment
 from lti_tool.models import OutboxItem
 from lti_tool.models import Platform
-from lti_tool.models import ResourceLink
 from lti_tool.models import ToolKey
 from lti_tool.models import User
 from lti_tool.models import WithdrawnCertificate

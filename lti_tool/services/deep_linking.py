@@ -138,7 +138,7 @@ def _resource(item: Item) -> DeepLinkResource:
     resource.set_type("ltiResourceLink").set_title(item.title).set_url(external_url("lti.launch"))
     resource.set_custom_params({TARGET_PARAM: item.target, "audience": item.audience})
     if item.score_maximum is not None:
-        kind, _, item_id = item.target.partition(":")
+        kind = item.target.partition(":")[0]
         resource.set_lineitem(
             LineItem()
             .set_score_maximum(item.score_maximum)

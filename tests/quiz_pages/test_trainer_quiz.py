@@ -15,7 +15,6 @@ from lti_tool.models import QuizAnswer
 from lti_tool.models import QuizAttempt
 from lti_tool.models import QuizGrade
 from tests.quiz_pages.conftest import Person
-from tests.quiz_pages.test_mentor_quiz import answer
 from tests.quiz_pages.test_mentor_quiz import start
 from tests.quiz_pages.test_mentor_quiz import walk_right
 
