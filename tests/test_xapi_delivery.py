@@ -196,3 +196,27 @@ def test_two_workers_on_postgresql_never_send_a_statement_twice(
     assert len(counting.received) == 120
     assert max(counting.received.values()) == 1
     assert all(i.status == DELIVERED for i in db.session.scalars(select(OutboxItem)))
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not __import__("os").environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+                    reason="needs PostgreSQL: SQLite has no row locks to skip")
+def test_a_batch_never_starts_after_a_head_another_worker_has_locked(app: Flask) -> None:
+    """SKIP LOCKED passes over a locked row: the claim must see that the head was skipped."""
+    destination = "lrs:order-test"
+    for n in range(3):
+        outbox.enqueue(db.session, kind=recording.KIND, destination=destination,
+                       item_id=f"statement-{n}", payload={"statement": {"id": f"s{n}"}})
+    db.session.commit()
+    head, *rest = db.session.scalars(
+        select(OutboxItem.id).where(OutboxItem.destination == destination).order_by(OutboxItem.id)
+    ).all()
+
+    with db.engine.connect() as other_worker:  # holds the head's row lock, as mid-claim
+        other_worker.execute(select(OutboxItem.id).where(OutboxItem.id == head).with_for_update())
+        assert outbox._claim(db.session, destination, "me", FAST) is None
+        other_worker.rollback()
+
+    claimed = outbox._claim(db.session, destination, "me", FAST)
+    assert claimed is not None
+    assert [parcel.id for parcel in claimed[1]] == [head, *rest]

@@ -298,7 +298,8 @@ def _claim(
     )
     # The destination's oldest pending item, read in the same statement (one round trip less
     # per batch): SKIP LOCKED may pass over it, and then the batch must not start.
-    head = select(func.min(OutboxItem.id)).where(*pending_after).scalar_subquery()
+    head = (select(func.min(OutboxItem.id)).where(*pending_after)
+            .correlate(None).scalar_subquery())  # over the table, not the outer row
     # Plain rows, not ORM objects: building and tracking 50 entities per batch was most of
     # the worker's own CPU time.
     rows = session.execute(
