@@ -9,6 +9,7 @@ all attempts, cold and cached) and a video page, and the roll-up function and pa
     .venv/bin/python bench/dashboard.py [--database-url postgresql://…] [--repeat 7]
 
 Without ``--database-url`` a fresh SQLite file in a temporary directory is used. The given
+(PostgreSQL: created if missing)
 database is emptied first, unless ``--reuse`` is passed and it already holds the bench school
 from an earlier run (then pending migrations are applied and the timings start at once).
 On PostgreSQL the tables are vacuumed and analysed after seeding, as autovacuum would have
@@ -38,6 +39,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import create_database_if_missing  # noqa: E402
 from lti_tool import create_app  # noqa: E402
 from lti_tool.extensions import db  # noqa: E402
 from lti_tool.models import Certification  # noqa: E402
@@ -220,6 +222,8 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="peerready-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if url.startswith("postgresql"):
+        create_database_if_missing(url)
     app = make_app(url, workdir)
     with app.app_context():
         if args.reuse and args.database_url:
