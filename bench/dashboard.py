@@ -9,8 +9,7 @@ all attempts, cold and cached) and a video page, and the roll-up function and pa
     .venv/bin/python bench/dashboard.py [--database-url postgresql://…] [--repeat 7]
 
 Without ``--database-url`` a fresh SQLite file in a temporary directory is used. The given
-(PostgreSQL: created if missing)
-database is emptied first, unless ``--reuse`` is passed and it already holds the bench school
+database (a PostgreSQL one is created if missing) is emptied first, unless ``--reuse`` is passed and it already holds the bench school
 from an earlier run (then pending migrations are applied and the timings start at once).
 On PostgreSQL the tables are vacuumed and analysed after seeding, as autovacuum would have
 done on a database that has been in use for a while.
