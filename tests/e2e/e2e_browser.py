@@ -220,6 +220,11 @@ class Exchange:
     def host(self) -> str:
         return urlsplit(self.url).netloc
 
+    @property
+    def step(self) -> tuple[str, str, int]:
+        """``(method, path, status)``: one line of a journey's outline."""
+        return self.method, self.path, self.status
+
     def cookie_header(self) -> str:
         return self.request.all_headers().get("cookie", "")
 
@@ -245,7 +250,7 @@ class Traffic:
 
     def steps(self, host: str) -> list[tuple[str, str, int]]:
         """``(method, path, status)`` of each document from ``host``: the journey's outline."""
-        return [(e.method, e.path, e.status) for e in self.on(host)]
+        return [e.step for e in self.on(host)]
 
     def last_launch(self, host: str) -> list[Exchange]:
         """Documents from ``host`` since its last ``/lti/login``: the launch that got through.
